@@ -1,0 +1,72 @@
+"""Canonical binary encoding: msgspec MessagePack with strict, canonical-only decoding.
+
+Rules, so that one value has exactly one byte string and hashes are stable:
+- every wire type derives from `Record` (frozen, unknown fields forbidden, encoded as an array);
+- `decode` rejects oversize input, unknown or missing fields, wrong types, trailing bytes, and any
+  input that does not re-encode to the identical bytes (non-minimal integers, map key order);
+- maps are encoded with sorted keys (`order="deterministic"`), floats never appear in wire types.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, TypeVar
+
+import msgspec
+
+from govledger.errors import CodecError
+
+T = TypeVar("T")
+
+MAX_DECODE_BYTES_DEFAULT = 1 << 20
+
+
+class Record(msgspec.Struct, frozen=True, forbid_unknown_fields=True, array_like=True):
+    """Base of every canonical wire type."""
+
+
+_encoder = msgspec.msgpack.Encoder(order="deterministic")
+_decoders: dict[Any, msgspec.msgpack.Decoder[Any]] = {}
+
+
+def encode(value: Any) -> bytes:
+    """Canonical bytes of a wire value."""
+    return _encoder.encode(value)
+
+
+def _decoder(type_: Any) -> msgspec.msgpack.Decoder[Any]:
+    dec = _decoders.get(type_)
+    if dec is None:
+        dec = msgspec.msgpack.Decoder(type_, strict=True)
+        _decoders[type_] = dec
+    return dec
+
+
+def decode(data: bytes, type_: type[T], max_bytes: int = MAX_DECODE_BYTES_DEFAULT) -> T:
+    """Decode canonical bytes into `type_` or raise CodecError with a clear reason."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise CodecError("codec.not_bytes", f"expected bytes, got {type(data).__name__}")
+    if len(data) > max_bytes:
+        raise CodecError("codec.oversize", f"input of {len(data)} bytes exceeds the limit of {max_bytes}")
+    try:
+        value = _decoder(type_).decode(data)
+    except msgspec.ValidationError as exc:
+        raise CodecError("codec.invalid", f"does not match {_type_name(type_)}: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise CodecError("codec.malformed", f"malformed MessagePack: {exc}") from None
+    if _encoder.encode(value) != bytes(data):
+        raise CodecError("codec.not_canonical", f"{_type_name(type_)} is not in canonical encoding")
+    return value  # type: ignore[no-any-return]
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def hash_of(value: Any) -> bytes:
+    """SHA-256 of the canonical encoding of a wire value."""
+    return hashlib.sha256(_encoder.encode(value)).digest()
+
+
+def _type_name(type_: Any) -> str:
+    return getattr(type_, "__name__", repr(type_))
