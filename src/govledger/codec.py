@@ -1,7 +1,8 @@
 """Canonical binary encoding: msgspec MessagePack with strict, canonical-only decoding.
 
 Rules, so that one value has exactly one byte string and hashes are stable:
-- every wire type derives from `Record` (frozen, unknown fields forbidden, encoded as an array);
+- every wire type derives from `Record` (frozen, unknown fields forbidden, encoded as a map in
+  field-declaration order, so the same types also read naturally as JSON objects);
 - `decode` rejects oversize input, unknown or missing fields, wrong types, trailing bytes, and any
   input that does not re-encode to the identical bytes (non-minimal integers, map key order);
 - maps are encoded with sorted keys (`order="deterministic"`), floats never appear in wire types.
@@ -21,7 +22,7 @@ T = TypeVar("T")
 MAX_DECODE_BYTES_DEFAULT = 1 << 20
 
 
-class Record(msgspec.Struct, frozen=True, forbid_unknown_fields=True, array_like=True):
+class Record(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Base of every canonical wire type."""
 
 
@@ -52,11 +53,25 @@ def decode(data: bytes, type_: type[T], max_bytes: int = MAX_DECODE_BYTES_DEFAUL
         value = _decoder(type_).decode(data)
     except msgspec.ValidationError as exc:
         raise CodecError("codec.invalid", f"does not match {_type_name(type_)}: {exc}") from None
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        # msgspec surfaces invalid UTF-8 in map keys as UnicodeDecodeError, not DecodeError
         raise CodecError("codec.malformed", f"malformed MessagePack: {exc}") from None
     if _encoder.encode(value) != bytes(data):
         raise CodecError("codec.not_canonical", f"{_type_name(type_)} is not in canonical encoding")
     return value  # type: ignore[no-any-return]
+
+
+def to_json(value: Any) -> bytes:
+    """JSON for humans and the REST API (bytes as base64, as msgspec does)."""
+    return msgspec.json.encode(value)
+
+
+def from_jsonable(obj: Any, type_: type[T]) -> T:
+    """Convert parsed JSON (dicts, lists, base64 strings) into a wire type, strictly."""
+    try:
+        return msgspec.convert(obj, type=type_, strict=False)
+    except msgspec.ValidationError as exc:
+        raise CodecError("codec.invalid", f"does not match {_type_name(type_)}: {exc}") from None
 
 
 def sha256(data: bytes) -> bytes:

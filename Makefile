@@ -1,0 +1,57 @@
+# govledger: the two commands are `make run` and `make test`; everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOME_DIR ?= .devnet
+PORT ?= 8000
+SEED ?=
+SEEDS ?= 300
+
+.PHONY: run test install install-test lint typecheck bench bench-smoke sim soak clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## make run: a single-validator dev network on http://127.0.0.1:$(PORT), seeded with demo data
+run: install
+	@test -f $(HOME_DIR)/genesis.json || $(VENV)/bin/govledger --home $(HOME_DIR) init
+	$(VENV)/bin/govledger --home $(HOME_DIR) node start --host 127.0.0.1 --port $(PORT) --seed-demo
+
+## make test: installs test dependencies and runs the whole suite (lint, types, tests, smoke runs)
+test: install-test
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest -q
+	$(MAKE) --no-print-directory bench-smoke
+
+lint: install-test
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+typecheck: install-test
+	$(VENV)/bin/mypy
+
+## benchmarks write docs/benchmarks.md
+bench: install-test
+	$(PY) -m benchmarks.run --full
+
+bench-smoke: install-test
+	$(PY) -m benchmarks.run --smoke
+
+## consensus simulator: make sim SEEDS=10000, or make sim SEED=1234 to reproduce one run
+sim: install-test
+	$(PY) -m govledger.consensus.sim $(if $(SEED),--seed $(SEED),--seeds $(SEEDS))
+
+clean:
+	rm -rf $(VENV) $(HOME_DIR) .pytest_cache .mypy_cache .ruff_cache

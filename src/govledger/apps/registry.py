@@ -1,0 +1,35 @@
+"""The apps installed in this build. Adding an app means adding it here; the core does not change.
+
+Each entry names the pure state machine and, lazily by module path, its API router and CLI group,
+so that importing the state machines pulls in no web or CLI code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govledger.apps.attest.app import APP as ATTEST
+from govledger.apps.governance.app import APP as GOVERNANCE
+from govledger.apps.governance.app import AUTHORITY
+from govledger.ledger.app import App, Authority
+
+
+@dataclass(frozen=True)
+class InstalledApp:
+    app: App
+    router: str = ""  # "module:attribute" of a FastAPI APIRouter, if the app has its own routes
+    cli: str = ""  # "module:attribute" of a Typer app, if the app has its own CLI group
+
+
+INSTALLED: tuple[InstalledApp, ...] = (
+    InstalledApp(GOVERNANCE),
+    InstalledApp(ATTEST),
+)
+
+
+def apps() -> dict[str, App]:
+    return {i.app.name: i.app for i in INSTALLED}
+
+
+def authority() -> Authority:
+    return AUTHORITY

@@ -1,0 +1,260 @@
+"""Embedded storage on LMDB: one atomic, durable write transaction per block.
+
+Layout (one LMDB environment, named databases):
+- `meta`      b"height" -> be64 last committed height; b"genesis" -> the genesis document
+- `blocks`    be64(h) -> Block;  `commits` be64(h) -> Commit;  `receipts` be64(h) -> list[Receipt]
+- `txindex`   tx id -> be64(h) || be32(index)   (also the replay-protection index)
+- `state`     full key -> latest value
+- `history`   full key || be64(h) -> 0x01 || value, or 0x00 for a deletion at h
+- `nodes`     sparse Merkle tree nodes (immutable, keyed by version and path)
+- `valsets`   validator-set hash -> ValidatorSet
+- `subjects`  app 0x00 subject 0x00 be64(h) be32(i) -> b""   (history of a parcel, a company, ...)
+
+Why LMDB: copy-on-write B+tree with a single writer, readers never block, and a committed write
+transaction survives kill -9 and power loss (fsync on commit). A block is either wholly there or not
+at all, so restart needs no replay: it reads `meta.height` and goes on.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lmdb
+
+from govledger.codec import decode, encode
+from govledger.errors import GovledgerError
+from govledger.ledger.block import Block, Commit, Receipt, ValidatorSet
+
+MAP_SIZE_BYTES = 1 << 40  # virtual reservation; LMDB grows the file as it fills
+DATABASES = ("meta", "blocks", "commits", "receipts", "txindex", "state", "history", "nodes", "valsets", "subjects")
+_BE64 = struct.Struct(">Q")
+_TXLOC = struct.Struct(">QI")
+MAX_BLOCK_BYTES = 64 << 20
+
+
+def be64(n: int) -> bytes:
+    return _BE64.pack(n)
+
+
+@dataclass(frozen=True)
+class BlockWrite:
+    """Everything one block adds, written in one transaction."""
+
+    block: Block
+    block_bytes: bytes
+    commit: Commit | None
+    receipts: Sequence[Receipt]
+    tx_ids: Sequence[bytes]
+    state_writes: Mapping[bytes, bytes | None]
+    tree_nodes: Mapping[bytes, bytes]
+    valsets: Sequence[ValidatorSet]
+    subjects: Sequence[tuple[str, str, int]]  # (app, subject, tx index)
+
+
+class Storage:
+    def __init__(self, path: Path, *, sync: bool = True) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self.env = lmdb.open(
+            str(path),
+            map_size=MAP_SIZE_BYTES,
+            max_dbs=len(DATABASES),
+            sync=sync,
+            metasync=sync,
+            readahead=False,
+            max_readers=256,
+        )
+        self._db = {name: self.env.open_db(name.encode()) for name in DATABASES}
+
+    def close(self) -> None:
+        self.env.close()
+
+    # --- writes -------------------------------------------------------------------------------------
+
+    def write_genesis(self, genesis_bytes: bytes, write: BlockWrite) -> None:
+        with self.env.begin(write=True) as txn:
+            if txn.get(b"genesis", db=self._db["meta"]) is not None:
+                raise GovledgerError("storage.already_initialised", "this data directory already has a chain")
+            txn.put(b"genesis", genesis_bytes, db=self._db["meta"])
+            self._write_block(txn, write)
+
+    def write_block(self, write: BlockWrite) -> None:
+        expected = self.height() + 1
+        if write.block.header.height != expected:
+            raise GovledgerError(
+                "storage.out_of_order", f"block {write.block.header.height} written, expected {expected}"
+            )
+        with self.env.begin(write=True) as txn:
+            self._write_block(txn, write)
+
+    def _write_block(self, txn: Any, w: BlockWrite) -> None:
+        h = w.block.header.height
+        hb = be64(h)
+        db = self._db
+        txn.put(hb, w.block_bytes, db=db["blocks"])
+        if w.commit is not None:
+            txn.put(hb, encode(w.commit), db=db["commits"])
+        txn.put(hb, encode(list(w.receipts)), db=db["receipts"])
+        txindex = db["txindex"]
+        for i, tid in enumerate(w.tx_ids):
+            if not txn.put(tid, _TXLOC.pack(h, i), db=txindex, overwrite=False):
+                raise GovledgerError("storage.replay", f"transaction {tid.hex()} is already committed")
+        state, history = db["state"], db["history"]
+        for key, value in w.state_writes.items():
+            if value is None:
+                txn.delete(key, db=state)
+                txn.put(key + hb, b"\x00", db=history)
+            else:
+                txn.put(key, value, db=state)
+                txn.put(key + hb, b"\x01" + value, db=history)
+        nodes = db["nodes"]
+        for nk, nv in w.tree_nodes.items():
+            txn.put(nk, nv, db=nodes)
+        for vs in w.valsets:
+            txn.put(vs.hash(), encode(vs), db=db["valsets"])
+        subjects = db["subjects"]
+        for app, subject, index in w.subjects:
+            txn.put(app.encode() + b"\x00" + subject.encode() + b"\x00" + _TXLOC.pack(h, index), b"", db=subjects)
+        txn.put(b"height", hb, db=db["meta"])
+
+    def put_commit(self, height: int, commit: Commit) -> None:
+        with self.env.begin(write=True) as txn:
+            txn.put(be64(height), encode(commit), db=self._db["commits"])
+
+    # --- reads --------------------------------------------------------------------------------------
+
+    def _get(self, db: str, key: bytes) -> bytes | None:
+        with self.env.begin(db=self._db[db]) as txn:
+            v = txn.get(key)
+            return None if v is None else bytes(v)
+
+    def height(self) -> int:
+        """Last committed height, or -1 for an empty store."""
+        raw = self._get("meta", b"height")
+        return -1 if raw is None else _BE64.unpack(raw)[0]
+
+    def genesis_bytes(self) -> bytes | None:
+        return self._get("meta", b"genesis")
+
+    def block_bytes(self, height: int) -> bytes | None:
+        return self._get("blocks", be64(height))
+
+    def block(self, height: int) -> Block | None:
+        raw = self.block_bytes(height)
+        return None if raw is None else decode(raw, Block, max_bytes=MAX_BLOCK_BYTES)
+
+    def commit(self, height: int) -> Commit | None:
+        raw = self._get("commits", be64(height))
+        return None if raw is None else decode(raw, Commit, max_bytes=MAX_BLOCK_BYTES)
+
+    def receipts(self, height: int) -> list[Receipt] | None:
+        raw = self._get("receipts", be64(height))
+        return None if raw is None else decode(raw, list[Receipt], max_bytes=MAX_BLOCK_BYTES)
+
+    def tx_location(self, txid: bytes) -> tuple[int, int] | None:
+        raw = self._get("txindex", txid)
+        if raw is None:
+            return None
+        h, i = _TXLOC.unpack(raw)
+        return h, i
+
+    def has_tx(self, txid: bytes) -> bool:
+        return self._get("txindex", txid) is not None
+
+    def known_txs(self, txids: Sequence[bytes]) -> set[bytes]:
+        with self.env.begin(db=self._db["txindex"]) as txn:
+            return {t for t in txids if txn.get(t) is not None}
+
+    def valset(self, valset_hash: bytes) -> ValidatorSet | None:
+        raw = self._get("valsets", valset_hash)
+        return None if raw is None else decode(raw, ValidatorSet)
+
+    def get(self, full_key: bytes) -> bytes | None:
+        return self._get("state", full_key)
+
+    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
+        out: list[tuple[bytes, bytes]] = []
+        with self.env.begin(db=self._db["state"]) as txn:
+            cur = txn.cursor()
+            if not cur.set_range(prefix):
+                return out
+            for k, v in cur:
+                if not bytes(k).startswith(prefix) or len(out) >= limit:
+                    break
+                out.append((bytes(k), bytes(v)))
+        return out
+
+    def get_at(self, full_key: bytes, height: int) -> bytes | None:
+        """The value of `full_key` as of the end of block `height`."""
+        with self.env.begin(db=self._db["history"]) as txn:
+            cur = txn.cursor()
+            target = full_key + be64(height + 1)
+            found = cur.set_range(target)
+            moved = cur.prev() if found else cur.last()
+            if not moved:
+                return None
+            k = bytes(cur.key())
+            if len(k) != len(full_key) + 8 or not k.startswith(full_key):
+                return None
+            v = bytes(cur.value())
+            return v[1:] if v[:1] == b"\x01" else None
+
+    def get_node(self, node_key: bytes) -> bytes | None:
+        return self._get("nodes", node_key)
+
+    def subject_history(self, app: str, subject: str, limit: int = 1000) -> list[tuple[int, int]]:
+        prefix = app.encode() + b"\x00" + subject.encode() + b"\x00"
+        out: list[tuple[int, int]] = []
+        with self.env.begin(db=self._db["subjects"]) as txn:
+            cur = txn.cursor()
+            if not cur.set_range(prefix):
+                return out
+            for k in cur.iternext(keys=True, values=False):
+                kb = bytes(k)
+                if not kb.startswith(prefix) or len(out) >= limit:
+                    break
+                out.append(_TXLOC.unpack(kb[len(prefix) :]))
+        return out
+
+    def snapshot(self) -> Snapshot:
+        """A consistent read-only view of the latest committed state (one LMDB read transaction)."""
+        return Snapshot(self)
+
+    def iter_heights(self, start: int = 0) -> Iterator[int]:
+        for h in range(start, self.height() + 1):
+            yield h
+
+
+class Snapshot:
+    """Latest state as of one instant; use as a context manager. Implements StateReader."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._txn = storage.env.begin()
+        raw = self._txn.get(b"height", db=storage._db["meta"])
+        self.height = -1 if raw is None else _BE64.unpack(raw)[0]
+        self._state = storage._db["state"]
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._txn.abort()
+
+    def get(self, full_key: bytes) -> bytes | None:
+        v = self._txn.get(full_key, db=self._state)
+        return None if v is None else bytes(v)
+
+    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
+        out: list[tuple[bytes, bytes]] = []
+        cur = self._txn.cursor(db=self._state)
+        if not cur.set_range(prefix):
+            return out
+        for k, v in cur:
+            if not bytes(k).startswith(prefix) or len(out) >= limit:
+                break
+            out.append((bytes(k), bytes(v)))
+        return out

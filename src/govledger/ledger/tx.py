@@ -1,0 +1,127 @@
+"""Transactions: what a client signs, how it is identified, and the envelope rules every node checks.
+
+A transaction names one app operation and carries its body as the app's own canonical bytes, so the
+envelope decodes without knowing any app. Every signer's public key travels in the payload; the
+signatures cover the transaction id (SHA-256 of the canonical payload) under a domain tag.
+
+Replay protection is by id, not by per-account nonces: a transaction is valid only up to its
+`expiry_height`, at most `MAX_TX_TTL_BLOCKS` ahead, and an id can be committed once. The client's
+`nonce` makes otherwise identical payloads distinct. This lets one signer have many transactions in
+flight and lets multi-party transactions (seller, buyer, notary) need no coordination of counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from govledger.codec import Record, decode, encode, sha256
+from govledger.crypto.signatures import PUBLIC_KEY_SIZES, SIGNATURE_SIZES, PublicKey, SigningKey
+from govledger.errors import TxRejected
+
+TX_SIGN_DOMAIN = b"govledger/tx/v1\x00"
+MAX_TX_BYTES = 64 * 1024
+MAX_BODY_BYTES = 32 * 1024
+MAX_SIGNERS = 16
+MAX_TX_TTL_BLOCKS = 100_000
+MAX_NAME_CHARS = 64
+UINT64_MAX = (1 << 64) - 1
+
+
+class TxPayload(Record):
+    """The signed part of a transaction."""
+
+    chain_id: str
+    app: str
+    op: str
+    body: bytes
+    signers: list[PublicKey]
+    nonce: int
+    expiry_height: int
+
+
+class Transaction(Record):
+    payload: TxPayload
+    signatures: list[bytes]
+
+
+def tx_id(payload: TxPayload) -> bytes:
+    return sha256(encode(payload))
+
+
+def sign_message(txid: bytes) -> bytes:
+    return TX_SIGN_DOMAIN + txid
+
+
+def build(
+    chain_id: str,
+    app: str,
+    op: str,
+    body: bytes,
+    keys: Sequence[SigningKey],
+    *,
+    nonce: int,
+    expiry_height: int,
+) -> Transaction:
+    """Build and sign a transaction with every key in `keys` (in that order)."""
+    payload = TxPayload(
+        chain_id=chain_id,
+        app=app,
+        op=op,
+        body=body,
+        signers=[k.public_key for k in keys],
+        nonce=nonce,
+        expiry_height=expiry_height,
+    )
+    message = sign_message(tx_id(payload))
+    return Transaction(payload=payload, signatures=[k.sign(message) for k in keys])
+
+
+def decode_tx(data: bytes) -> Transaction:
+    """Strictly decode a transaction and check its static shape (no state, no signatures)."""
+    tx = decode(data, Transaction, max_bytes=MAX_TX_BYTES)
+    check_shape(tx)
+    return tx
+
+
+def check_shape(tx: Transaction) -> None:
+    p = tx.payload
+    if not p.signers:
+        raise TxRejected("tx.no_signers", "a transaction needs at least one signer")
+    if len(p.signers) > MAX_SIGNERS:
+        raise TxRejected("tx.too_many_signers", f"at most {MAX_SIGNERS} signers, got {len(p.signers)}")
+    if len(tx.signatures) != len(p.signers):
+        raise TxRejected(
+            "tx.signature_count",
+            f"{len(p.signers)} signers but {len(tx.signatures)} signatures",
+        )
+    if len(p.body) > MAX_BODY_BYTES:
+        raise TxRejected("tx.body_too_large", f"body of {len(p.body)} bytes exceeds {MAX_BODY_BYTES}")
+    for name, label in ((p.app, "app"), (p.op, "op")):
+        if not name or len(name) > MAX_NAME_CHARS or not name.replace("_", "").isalnum() or not name.isascii():
+            raise TxRejected("tx.bad_name", f"{label} name {name!r} is not a short ASCII identifier")
+    if not 0 <= p.nonce <= UINT64_MAX or not 0 <= p.expiry_height <= UINT64_MAX:
+        raise TxRejected("tx.out_of_range", "nonce and expiry_height are unsigned 64-bit integers")
+    seen: set[bytes] = set()
+    for pk, sig in zip(p.signers, tx.signatures, strict=True):
+        if PUBLIC_KEY_SIZES.get(pk.scheme) != len(pk.key):
+            raise TxRejected("tx.bad_public_key", f"public key of scheme {pk.scheme} has the wrong size")
+        if SIGNATURE_SIZES.get(pk.scheme) != len(sig):
+            raise TxRejected("tx.bad_signature", f"signature of scheme {pk.scheme} has the wrong size")
+        kid = pk.key_id()
+        if kid in seen:
+            raise TxRejected("tx.duplicate_signer", f"signer {kid.hex()} appears twice")
+        seen.add(kid)
+
+
+def check_window(tx: Transaction, chain_id: str, height: int) -> None:
+    """Reject a transaction that cannot be included in a block at `height` on `chain_id`."""
+    p = tx.payload
+    if p.chain_id != chain_id:
+        raise TxRejected("tx.wrong_chain", f"transaction is for chain {p.chain_id!r}, not {chain_id!r}")
+    if p.expiry_height < height:
+        raise TxRejected("tx.expired", f"transaction expired at height {p.expiry_height}; now {height}")
+    if p.expiry_height > height + MAX_TX_TTL_BLOCKS:
+        raise TxRejected(
+            "tx.expiry_too_far",
+            f"expiry_height {p.expiry_height} is more than {MAX_TX_TTL_BLOCKS} blocks ahead of {height}",
+        )

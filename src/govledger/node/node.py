@@ -1,0 +1,186 @@
+"""One process: storage + chain + mempool + the solo orderer, with commit notifications.
+
+Solo ordering (single validator): a block is cut when the mempool holds a full batch or
+`block_interval_ms` after the first pending transaction, whichever comes first; the validator signs a
+precommit for it (the commit) and the block, its state and its receipts are written in one LMDB
+transaction. BFT ordering (the consensus issue) replaces `_produce` with the Tendermint core and keeps
+everything else.
+
+Threads: the API's event loop calls `submit` (admission is thread-safe and spends most of its time in
+signature checks, which release the GIL); one block thread builds, executes and commits. Listeners are
+called on the block thread after each commit and must not block.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from govledger.apps import registry
+from govledger.crypto.signatures import BatchVerifier, SigningKey
+from govledger.errors import GovledgerError
+from govledger.ledger.block import Commit, CommitSig, Event, Header, Receipt, precommit_sign_bytes
+from govledger.ledger.chain import Chain, PendingBlock
+from govledger.ledger.mempool import Admitted, Mempool, MempoolLimits
+from govledger.ledger.storage import Storage
+
+log = logging.getLogger("govledger.node")
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    data_dir: Path
+    block_interval_ms: int = 200
+    max_block_txs: int = 5_000
+    empty_block_interval_ms: int = 0  # 0: no empty blocks; >0: a heartbeat block for time-driven rules
+    verify_threads: int = 2
+    precheck: bool = True
+    sync: bool = True
+    mempool: MempoolLimits = field(default_factory=MempoolLimits)
+
+
+@dataclass(frozen=True)
+class CommittedBlock:
+    header: Header
+    receipts: list[Receipt]
+    events: list[Event]
+    produce_ms: float
+
+
+Listener = Callable[[CommittedBlock], None]
+
+
+class Node:
+    def __init__(self, config: NodeConfig, validator_key: SigningKey) -> None:
+        self.config = config
+        self.key = validator_key
+        self.storage = Storage(config.data_dir / "chain", sync=config.sync)
+        self.verifier = BatchVerifier(threads=config.verify_threads)
+        self.chain = Chain(self.storage, registry.apps(), registry.authority(), self.verifier)
+        self.mempool = Mempool(self.chain, config.mempool, precheck=config.precheck)
+        self._listeners: list[Listener] = []
+        self._wake = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._first_pending_at: float | None = None
+        self._last_block_at = time.monotonic()
+        self._produce_lock = threading.Lock()
+        self.stats = {"blocks": 0, "txs": 0, "failed_txs": 0}
+        vs = self.chain.validator_set(self.chain.height + 1)
+        if self.key.public_key.key_id() not in vs.by_id():
+            raise GovledgerError("node.not_validator", "this node's key is not in the validator set")
+
+    # --- lifecycle -----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="govledger-blocks", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._wake:
+            self._wake.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.verifier.close()
+        self.storage.close()
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    # --- ingress -------------------------------------------------------------------------------------
+
+    def submit(self, raws: Sequence[bytes]) -> list[Admitted]:
+        results = self.mempool.admit(raws)
+        if any(r.ok for r in results):
+            with self._wake:
+                if self._first_pending_at is None:
+                    self._first_pending_at = time.monotonic()
+                self._wake.notify_all()
+        return results
+
+    # --- block production ----------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        interval = self.config.block_interval_ms / 1000
+        heartbeat = self.config.empty_block_interval_ms / 1000
+        while not self._stop.is_set():
+            with self._wake:
+                timeout = self._wait_time(interval, heartbeat)
+                if timeout > 0:
+                    self._wake.wait(timeout)
+            if self._stop.is_set():
+                return
+            if self._due(interval, heartbeat):
+                try:
+                    self.produce_block()
+                except Exception:  # the block thread must survive to report; the block was not written
+                    log.exception("block production failed")
+                    time.sleep(interval)
+
+    def _wait_time(self, interval: float, heartbeat: float) -> float:
+        now = time.monotonic()
+        if len(self.mempool) >= self.config.max_block_txs:
+            return 0.0
+        if self._first_pending_at is not None:
+            return max(0.0, self._first_pending_at + interval - now)
+        if heartbeat > 0:
+            return max(0.0, self._last_block_at + heartbeat - now)
+        return 1.0
+
+    def _due(self, interval: float, heartbeat: float) -> bool:
+        now = time.monotonic()
+        if len(self.mempool) >= self.config.max_block_txs:
+            return True
+        if self._first_pending_at is not None and now >= self._first_pending_at + interval:
+            return True
+        return heartbeat > 0 and now >= self._last_block_at + heartbeat
+
+    def produce_block(self, time_ms: int | None = None) -> CommittedBlock | None:
+        """Cut, execute, sign and commit one block from the mempool (also used directly by tests)."""
+        with self._produce_lock:
+            started = time.perf_counter()
+            candidates = self.mempool.take(self.config.max_block_txs)
+            with self._wake:
+                self._first_pending_at = time.monotonic() if len(self.mempool) else None
+            if not candidates and self.config.empty_block_interval_ms <= 0 and time_ms is None:
+                return None
+            now_ms = time_ms if time_ms is not None else int(time.time() * 1000)
+            pending = self.chain.build_block(candidates, now_ms, self.key.public_key.key_id())
+            commit = self._sign_commit(pending)
+            self.chain.commit(pending, commit)
+            self._last_block_at = time.monotonic()
+            done = CommittedBlock(
+                header=pending.header,
+                receipts=pending.receipts,
+                events=pending.events(),
+                produce_ms=(time.perf_counter() - started) * 1000,
+            )
+            self.stats["blocks"] += 1
+            self.stats["txs"] += len(pending.receipts)
+            self.stats["failed_txs"] += sum(1 for r in pending.receipts if r.code != "ok")
+        for listener in list(self._listeners):
+            try:
+                listener(done)
+            except Exception:  # a broken listener must not stop the chain
+                log.exception("commit listener failed")
+        return done
+
+    def _sign_commit(self, pending: PendingBlock) -> Commit:
+        h = pending.header
+        block_hash = h.hash()
+        sig = self.key.sign(precommit_sign_bytes(h.chain_id, h.height, 0, block_hash))
+        return Commit(
+            height=h.height,
+            round=0,
+            block_hash=block_hash,
+            signatures=[CommitSig(validator=self.key.public_key.key_id(), signature=sig)],
+        )

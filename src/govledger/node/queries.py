@@ -1,0 +1,82 @@
+"""Answering reads with proofs: run an app query on a snapshot, prove every key it read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from govledger.codec import Record
+from govledger.errors import GovledgerError
+from govledger.ledger.app import App, AppView
+from govledger.ledger.chain import Chain
+from govledger.ledger.proofs import KeyProof, StateProof
+from govledger.ledger.state import split_state_key, state_key, state_key_hash
+from govledger.ledger.storage import Snapshot
+
+MAX_PROVED_KEYS = 1000
+
+
+class RecordingReader:
+    """A StateReader that remembers every key read, so each can be proved afterwards."""
+
+    def __init__(self, base: Snapshot) -> None:
+        self._base = base
+        self.read: dict[bytes, bytes | None] = {}
+
+    def get(self, full_key: bytes) -> bytes | None:
+        v = self._base.get(full_key)
+        self.read[full_key] = v
+        return v
+
+    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
+        rows = self._base.scan_prefix(prefix, limit)
+        for k, v in rows:
+            self.read[k] = v
+        return rows
+
+
+class QueryAnswer(Record):
+    height: int
+    result: Any
+    proof: StateProof
+
+
+def prove(chain: Chain, height: int, read: dict[bytes, bytes | None]) -> StateProof:
+    if len(read) > MAX_PROVED_KEYS:
+        raise GovledgerError("query.too_broad", f"a query may read at most {MAX_PROVED_KEYS} keys")
+    entries = []
+    for full_key in sorted(read):
+        app, key = split_state_key(full_key)
+        entries.append(KeyProof(app, key, read[full_key], chain.tree.prove(state_key_hash(full_key), height)))
+    block = chain.storage.block(height)
+    assert block is not None, "snapshot height has no block"
+    return StateProof(height=height, entries=entries, header=block.header, commit=chain.storage.commit(height))
+
+
+def read_key(chain: Chain, app: str, key: bytes, height: int | None = None) -> StateProof:
+    """Prove one key at `height` (default: latest)."""
+    tip = chain.storage.height()
+    h = tip if height is None else height
+    if not 0 <= h <= tip:
+        raise GovledgerError("query.unknown_height", f"height {h} is not committed (tip {tip})")
+    full = state_key(app, key)
+    value = chain.storage.get_at(full, h)
+    return prove(chain, h, {full: value})
+
+
+def run_query(chain: Chain, app: App, name: str, params: Any) -> QueryAnswer:
+    """Run `app`'s query `name` on the latest state; `params` is a dict (JSON) converted strictly."""
+    query = app.queries.get(name)
+    if query is None:
+        raise GovledgerError("query.unknown", f"app {app.name!r} has no query {name!r}")
+    try:
+        typed = msgspec.convert(params or {}, type=query.params, strict=False)
+    except msgspec.ValidationError as exc:
+        raise GovledgerError("query.bad_params", f"{app.name}.{name}: {exc}") from None
+    with chain.storage.snapshot() as snap:
+        reader = RecordingReader(snap)
+        result = query.run(AppView(reader, app.name), typed)
+        height = snap.height
+        read = dict(reader.read)
+    return QueryAnswer(height=height, result=result, proof=prove(chain, height, read))
