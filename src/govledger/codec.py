@@ -74,6 +74,19 @@ def from_jsonable(obj: Any, type_: type[T]) -> T:
         raise CodecError("codec.invalid", f"does not match {_type_name(type_)}: {exc}") from None
 
 
+def decode_trusted(data: bytes, type_: type[T]) -> T:
+    """Decode bytes this node wrote itself (its own state): typed, but without the canonical re-check.
+
+    Only for storage reads; anything from the network goes through `decode`.
+    """
+    try:
+        return _decoder(type_).decode(data)  # type: ignore[no-any-return]
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise CodecError(
+            "codec.corrupt_state", f"stored {_type_name(type_)} does not decode: {exc}"
+        ) from None
+
+
 def sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 

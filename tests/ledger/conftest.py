@@ -85,12 +85,13 @@ def genesis_bytes(keys: Keys, admin_quorum: int = 1) -> bytes:
 class DevChain:
     """A chain plus the helpers tests need to drive it block by block."""
 
-    def __init__(self, path: Path, keys: Keys, genesis: bytes) -> None:
+    def __init__(self, path: Path, keys: Keys, genesis: bytes, *, sync: bool = False) -> None:
         self.keys = keys
-        self.storage = Storage(path, sync=False)
-        Chain.initialise(self.storage, genesis, registry.apps())
+        self.storage = Storage(path, sync=sync)
+        if self.storage.genesis_bytes() is None:
+            Chain.initialise(self.storage, genesis, registry.apps())
         self.chain = Chain(self.storage, registry.apps(), registry.authority(), BatchVerifier(threads=1))
-        self.time_ms = GENESIS_TIME_MS
+        self.time_ms = self.chain.tip.time_ms
 
     def tx(self, app: str, op: str, body: Record, *signers: SigningKey, expiry: int | None = None) -> bytes:
         t = txmod.build(
@@ -113,7 +114,9 @@ class DevChain:
 
     def build(self, raws: list[bytes]) -> PendingBlock:
         self.time_ms += 1000
-        return self.chain.build_block(self.candidates(raws), self.time_ms, self.keys.validator.public_key.key_id())
+        return self.chain.build_block(
+            self.candidates(raws), self.time_ms, self.keys.validator.public_key.key_id()
+        )
 
     def sign_commit(self, pending: PendingBlock) -> Commit:
         h = pending.header

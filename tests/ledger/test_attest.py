@@ -41,5 +41,10 @@ def test_bad_body_and_unknown_operation(dev: DevChain, keys: Keys) -> None:
     unknown_app = dev.tx("nope", "record", RecordBody(DIGEST, "deed", "x"), keys.notary)
     short = dev.tx("attest", "record", RecordBody(b"\x01", "deed", "x"), keys.notary)
     pending = dev.commit([bad_body, unknown_op, unknown_app, short])
-    assert [r.code for r in pending.receipts] == ["tx.bad_body", "tx.unknown_op", "tx.unknown_app", "attest.bad_digest"]
+    assert [r.code for r in pending.receipts] == [
+        "tx.bad_body",
+        "tx.unknown_op",
+        "tx.unknown_app",
+        "attest.bad_digest",
+    ]
     assert pending.outcome.buffer.writes == {}

@@ -18,11 +18,15 @@ payloads = st.builds(
     app=st.sampled_from(["attest", "governance", "land"]),
     op=st.sampled_from(["record", "transfer"]),
     body=st.binary(max_size=200),
-    signers=st.lists(st.builds(PublicKey, scheme=st.just(1), key=st.binary(min_size=32, max_size=32)), max_size=3),
+    signers=st.lists(
+        st.builds(PublicKey, scheme=st.just(1), key=st.binary(min_size=32, max_size=32)), max_size=3
+    ),
     nonce=st.integers(0, 2**64 - 1),
     expiry_height=st.integers(0, 2**64 - 1),
 )
-transactions = st.builds(txmod.Transaction, payload=payloads, signatures=st.lists(st.binary(max_size=64), max_size=3))
+transactions = st.builds(
+    txmod.Transaction, payload=payloads, signatures=st.lists(st.binary(max_size=64), max_size=3)
+)
 
 
 @given(transactions)
@@ -35,7 +39,9 @@ def test_round_trip_is_identity_and_hash_stable(t: txmod.Transaction) -> None:
 
 
 @given(transactions, st.data())
-def test_any_single_byte_change_is_rejected_or_changes_the_value(t: txmod.Transaction, data: st.DataObject) -> None:
+def test_any_single_byte_change_is_rejected_or_changes_the_value(
+    t: txmod.Transaction, data: st.DataObject
+) -> None:
     raw = bytearray(encode(t))
     i = data.draw(st.integers(0, len(raw) - 1))
     raw[i] ^= data.draw(st.integers(1, 255))
@@ -88,7 +94,9 @@ def test_shape_checks_name_the_problem() -> None:
         "tx.no_signers": txmod.Transaction(msgspec.structs.replace(base, signers=[]), []),
         "tx.signature_count": txmod.Transaction(base, []),
         "tx.bad_signature": txmod.Transaction(base, [b"\x00" * 10]),
-        "tx.duplicate_signer": txmod.Transaction(msgspec.structs.replace(base, signers=[pk, pk]), [b"\x00" * 64] * 2),
+        "tx.duplicate_signer": txmod.Transaction(
+            msgspec.structs.replace(base, signers=[pk, pk]), [b"\x00" * 64] * 2
+        ),
         "tx.bad_name": txmod.Transaction(msgspec.structs.replace(base, app="bad name!"), [b"\x00" * 64]),
         "tx.bad_public_key": txmod.Transaction(
             msgspec.structs.replace(base, signers=[PublicKey(1, b"\x01")]), [b"\x00" * 64]

@@ -66,7 +66,9 @@ def _with_header(block: Block, **changes: object) -> Block:
     return Block(header=Header(**fields), txs=block.txs)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("field", ["state_root", "result_root", "tx_root", "validators_hash", "next_validators_hash", "tx_count"])
+@pytest.mark.parametrize(
+    "field", ["state_root", "result_root", "tx_root", "validators_hash", "next_validators_hash", "tx_count"]
+)
 def test_a_tampered_header_is_refused(dev: DevChain, twin: DevChain, keys: Keys, field: str) -> None:
     pending = dev.build([dev.tx("attest", "record", RecordBody(b"\x07" * 32, "deed", "x"), keys.notary)])
     value = getattr(pending.header, field)
@@ -96,12 +98,16 @@ def test_replays_and_expired_transactions_are_dropped_by_the_proposer(dev: DevCh
     assert [e.code for _, e in first.dropped] == ["tx.replay"]
     again = dev.commit([raw])
     assert again.receipts == [] and [e.code for _, e in again.dropped] == ["tx.replay"]
-    expired = dev.tx("attest", "record", RecordBody(b"\x0b" * 32, "deed", "x"), keys.notary, expiry=dev.chain.height)
+    expired = dev.tx(
+        "attest", "record", RecordBody(b"\x0b" * 32, "deed", "x"), keys.notary, expiry=dev.chain.height
+    )
     late = dev.commit([expired])
     assert [e.code for _, e in late.dropped] == ["tx.expired"]
 
 
-def test_a_block_replaying_a_committed_transaction_is_refused(dev: DevChain, twin: DevChain, keys: Keys) -> None:
+def test_a_block_replaying_a_committed_transaction_is_refused(
+    dev: DevChain, twin: DevChain, keys: Keys
+) -> None:
     raw = dev.tx("attest", "record", RecordBody(b"\x0c" * 32, "deed", "x"), keys.notary)
     first = dev.commit([raw])
     twin.chain.commit(twin.chain.execute_block(first.block), dev.storage.commit(1))

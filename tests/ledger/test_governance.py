@@ -53,7 +53,9 @@ def test_admin_operations_need_the_admin_policy(dev: DevChain, keys: Keys, index
 
 def test_failed_transaction_writes_nothing(dev: DevChain, keys: Keys) -> None:
     root = dev.chain.tip.state_root
-    pending = dev.commit([dev.tx("governance", "register_org", RegisterOrg("ministry", "dup", "ministry"), keys.admin)])
+    pending = dev.commit(
+        [dev.tx("governance", "register_org", RegisterOrg("ministry", "dup", "ministry"), keys.admin)]
+    )
     assert pending.receipts[0].code == "governance.org_exists"
     assert pending.outcome.buffer.writes == {}
     assert dev.chain.tip.state_root == root
@@ -74,7 +76,11 @@ def test_quorum_policy_counts_distinct_members(tmp_path: Path, keys: Keys) -> No
 def test_rotation_takes_effect_within_the_block(dev: DevChain, keys: Keys) -> None:
     new = SigningKey.from_private_bytes(1, b"\x42" * 32)  # type: ignore[arg-type]
     rotate = dev.tx(
-        "governance", "rotate_key", RotateKey("notary-1", keys.notary.public_key.key_id(), new.public_key), keys.notary, new
+        "governance",
+        "rotate_key",
+        RotateKey("notary-1", keys.notary.public_key.key_id(), new.public_key),
+        keys.notary,
+        new,
     )
     old_sig = dev.tx("attest", "record", RecordBody(b"\x01" * 32, "deed", "r1"), keys.notary)
     new_sig = dev.tx("attest", "record", RecordBody(b"\x02" * 32, "deed", "r2"), new)
@@ -92,7 +98,12 @@ def test_rotation_needs_old_and_new_key(dev: DevChain, keys: Keys) -> None:
 
 
 def test_revoked_key_no_longer_counts(dev: DevChain, keys: Keys) -> None:
-    revoke = dev.tx("governance", "revoke_key", RevokeKey("notary-1", keys.notary.public_key.key_id(), "stolen"), keys.admin)
+    revoke = dev.tx(
+        "governance",
+        "revoke_key",
+        RevokeKey("notary-1", keys.notary.public_key.key_id(), "stolen"),
+        keys.admin,
+    )
     after = dev.tx("attest", "record", RecordBody(b"\x03" * 32, "deed", "x"), keys.notary)
     pending = dev.commit([revoke, after])
     assert [r.code for r in pending.receipts] == ["ok", "auth.missing_signers"]
@@ -109,7 +120,10 @@ def test_root_policy_cannot_be_removed_or_emptied(dev: DevChain, keys: Keys) -> 
 
 def test_policy_change_applies_to_later_transactions(dev: DevChain, keys: Keys) -> None:
     tighten = dev.tx(
-        "governance", "set_policy", SetPolicy("attest.record", SignedBy(keys.registrar.public_key.key_id())), keys.admin
+        "governance",
+        "set_policy",
+        SetPolicy("attest.record", SignedBy(keys.registrar.public_key.key_id())),
+        keys.admin,
     )
     by_notary = dev.tx("attest", "record", RecordBody(b"\x04" * 32, "deed", "x"), keys.notary)
     by_registrar = dev.tx("attest", "record", RecordBody(b"\x05" * 32, "deed", "y"), keys.registrar)

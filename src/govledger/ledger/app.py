@@ -30,7 +30,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
 
-from govledger.codec import Record, decode, encode
+from govledger.codec import Record, decode, decode_trusted, encode
 from govledger.crypto.signatures import PublicKey
 from govledger.errors import AppError, CodecError
 from govledger.ledger.block import Event, EventValue
@@ -46,13 +46,13 @@ MAX_SCAN = 1000
 # --- who must sign --------------------------------------------------------------------------------
 
 
-class SignedBy(Record, tag="key"):
+class SignedBy(Record, frozen=True, tag="key"):
     """The holder of this key id signed."""
 
     key_id: bytes
 
 
-class HasRole(Record, tag="role"):
+class HasRole(Record, frozen=True, tag="role"):
     """`count` distinct members holding `role` (in organisation `org`, if given) signed with active keys."""
 
     role: str
@@ -60,14 +60,14 @@ class HasRole(Record, tag="role"):
     org: str = ""
 
 
-class Threshold(Record, tag="k_of"):
+class Threshold(Record, frozen=True, tag="k_of"):
     """At least `k` of the listed requirements hold."""
 
     k: int
     of: list[Requirement]
 
 
-class AllOf(Record, tag="all"):
+class AllOf(Record, frozen=True, tag="all"):
     of: list[Requirement]
 
 
@@ -175,7 +175,7 @@ class AppView:
         raw = self.get(key)
         if raw is None:
             return None
-        return decode(raw, type_, max_bytes=len(raw))
+        return decode_trusted(raw, type_)
 
     def scan(self, prefix: bytes, limit: int = MAX_SCAN) -> list[tuple[bytes, bytes]]:
         """Keys under `prefix` in byte order (app-relative), at most `limit`."""
@@ -241,8 +241,12 @@ def decode_body(op: Operation[B], raw: bytes) -> B:
         raise AppError("tx.bad_body", exc.message) from None
 
 
-def event(app: str, kind: str, subject: str, /, **attributes: EventValue) -> Event:
-    return Event(app=app, kind=kind, subject=subject, attributes=dict(sorted(attributes.items())))
+def event(app: str, kind: str, subject: str, /, **attributes: EventValue | bytes) -> Event:
+    """An event; bytes attributes (key ids, digests) are stored as lower-case hex."""
+    attrs: dict[str, EventValue] = {
+        k: v.hex() if isinstance(v, bytes) else v for k, v in sorted(attributes.items())
+    }
+    return Event(app=app, kind=kind, subject=subject, attributes=attrs)
 
 
 def to_builtins(value: Any) -> Any:

@@ -21,10 +21,10 @@ PRECOMMIT_SIGN_DOMAIN = b"govledger/precommit/v1\x00"
 HASH_BYTES = 32
 ZERO_HASH = bytes(HASH_BYTES)
 
-EventValue = str | int | bool | bytes
+EventValue = str | int | bool  # bytes are given as hex by `ledger.app.event`
 
 
-class Event(Record):
+class Event(Record, frozen=True):
     """Something an app reports happened; `subject` is the key a listener filters on (a parcel id)."""
 
     app: str
@@ -33,7 +33,7 @@ class Event(Record):
     attributes: dict[str, EventValue]
 
 
-class Receipt(Record):
+class Receipt(Record, frozen=True):
     """The outcome of one transaction: `code` is "ok" or a stable error code; failures write nothing."""
 
     tx_id: bytes
@@ -45,12 +45,12 @@ class Receipt(Record):
 OK = "ok"
 
 
-class Validator(Record):
+class Validator(Record, frozen=True):
     public_key: PublicKey
     power: int
 
 
-class ValidatorSet(Record):
+class ValidatorSet(Record, frozen=True):
     validators: list[Validator]
 
     def hash(self) -> bytes:
@@ -63,7 +63,7 @@ class ValidatorSet(Record):
         return {v.public_key.key_id(): v for v in self.validators}
 
 
-class Header(Record):
+class Header(Record, frozen=True):
     chain_id: str
     height: int
     time_ms: int
@@ -80,24 +80,24 @@ class Header(Record):
         return hash_of(self)
 
 
-class Block(Record):
+class Block(Record, frozen=True):
     header: Header
     txs: list[bytes]
 
 
-class CommitSig(Record):
+class CommitSig(Record, frozen=True):
     validator: bytes
     signature: bytes
 
 
-class Commit(Record):
+class Commit(Record, frozen=True):
     height: int
     round: int
     block_hash: bytes
     signatures: list[CommitSig]
 
 
-class PrecommitSignDoc(Record):
+class PrecommitSignDoc(Record, frozen=True):
     chain_id: str
     height: int
     round: int

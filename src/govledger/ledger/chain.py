@@ -35,8 +35,8 @@ from govledger.ledger.block import (
     tx_root,
 )
 from govledger.ledger.executor import BlockOutcome, Executor
-from govledger.ledger.genesis import VALIDATORS_APP, VALIDATORS_KEY, GenesisDoc, parse_genesis
-from govledger.ledger.state import TxBuffer, BlockBuffer, iter_changes, state_key, state_key_hash, value_hash
+from govledger.ledger.genesis import VALIDATORS_APP, VALIDATORS_KEY, parse_genesis
+from govledger.ledger.state import BlockBuffer, TxBuffer, iter_changes, state_key, state_key_hash, value_hash
 from govledger.ledger.storage import BlockWrite, Storage
 from govledger.ledger.tx import Transaction
 
@@ -88,7 +88,9 @@ class Chain:
         self.verifier = verifier or BatchVerifier()
         raw = storage.genesis_bytes()
         if raw is None:
-            raise GovledgerError("chain.not_initialised", "no genesis in this data directory: run `govledger init`")
+            raise GovledgerError(
+                "chain.not_initialised", "no genesis in this data directory: run `govledger init`"
+            )
         self.genesis = parse_genesis(raw)
         self.chain_id = self.genesis.chain_id
         self.height = storage.height()
@@ -215,7 +217,9 @@ class Chain:
             raise GovledgerError("block.header_mismatch", _header_diff(h, pending.header))
         return pending
 
-    def _check_envelopes(self, block: Block, verify_signatures: bool) -> tuple[list[Transaction], list[bytes]]:
+    def _check_envelopes(
+        self, block: Block, verify_signatures: bool
+    ) -> tuple[list[Transaction], list[bytes]]:
         h = block.header.height
         txs: list[Transaction] = []
         ids: list[bytes] = []
@@ -249,9 +253,10 @@ class Chain:
         ids: list[bytes],
     ) -> PendingBlock:
         ctx = BlockContext(chain_id=self.chain_id, height=height, time_ms=time_ms)
-        outcome = self.executor.run_block(self.storage, ctx, txs, ids)
+        with self.storage.snapshot() as snapshot:  # one read transaction for the whole block
+            outcome = self.executor.run_block(snapshot, ctx, txs, ids)
+            raw_vs = outcome.buffer.get(state_key(VALIDATORS_APP, VALIDATORS_KEY))
         tree = self.tree.update(self.height, height, _tree_changes(outcome.buffer.writes))
-        raw_vs = outcome.buffer.get(state_key(VALIDATORS_APP, VALIDATORS_KEY))
         next_next = self.genesis.validator_set() if raw_vs is None else decode(raw_vs, ValidatorSet)
         header = Header(
             chain_id=self.chain_id,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from govledger.errors import AppError
 from govledger.ledger.app import (
@@ -24,6 +25,7 @@ from govledger.ledger.app import (
     AppView,
     Authority,
     BlockContext,
+    Operation,
     Requirement,
     TxContext,
     decode_body,
@@ -72,19 +74,34 @@ class Executor:
         return BlockOutcome(receipts, buffer, events)
 
     def precheck(self, base: StateReader, ctx: BlockContext, tx: Transaction, tid: bytes) -> Receipt:
-        """Run a transaction against `base` without keeping its writes (mempool admission)."""
-        return self._run_tx(BlockBuffer(base), ctx, tx, tid)
+        """Authorisation and the app's `check` against `base`, without `apply` (mempool admission).
+
+        Cheaper than execution and enough to refuse what would certainly fail now; a transaction can
+        still fail at execution when an earlier one in its block changes the state it depends on.
+        """
+        p = tx.payload
+        ctx_tx = _tx_context(ctx, tx, tid)
+        try:
+            op = self._operation(p.app, p.op)
+            body = decode_body(op, p.body)
+            view = AppView(base, p.app)
+            self._authorise(view, p.app, p.op, op.signers(view, body, ctx_tx), ctx_tx)
+            op.check(view, body, ctx_tx)
+        except AppError as exc:
+            return Receipt(tx_id=tid, code=exc.code, message=exc.message, events=[])
+        return Receipt(tx_id=tid, code=OK, message="", events=[])
+
+    def _operation(self, app_name: str, op_name: str) -> Operation[Any]:
+        app = self.apps.get(app_name)
+        if app is None:
+            raise AppError("tx.unknown_app", f"no app named {app_name!r}")
+        op = app.operations.get(op_name)
+        if op is None:
+            raise AppError("tx.unknown_op", f"app {app_name!r} has no operation {op_name!r}")
+        return op
 
     def _run_tx(self, buffer: BlockBuffer, bctx: BlockContext, tx: Transaction, tid: bytes) -> Receipt:
-        p = tx.payload
-        ctx = TxContext(
-            chain_id=bctx.chain_id,
-            height=bctx.height,
-            time_ms=bctx.time_ms,
-            tx_id=tid,
-            signers=tuple(p.signers),
-            signer_ids=frozenset(pk.key_id() for pk in p.signers),
-        )
+        ctx = _tx_context(bctx, tx, tid)
         tb = TxBuffer(buffer)
         try:
             events = self._apply(tb, ctx, tx)
@@ -95,12 +112,7 @@ class Executor:
 
     def _apply(self, tb: TxBuffer, ctx: TxContext, tx: Transaction) -> list[Event]:
         p = tx.payload
-        app = self.apps.get(p.app)
-        if app is None:
-            raise AppError("tx.unknown_app", f"no app named {p.app!r}")
-        op = app.operations.get(p.op)
-        if op is None:
-            raise AppError("tx.unknown_op", f"app {p.app!r} has no operation {p.op!r}")
+        op = self._operation(p.app, p.op)
         body = decode_body(op, p.body)
         view = AppView(tb, p.app)
         self._authorise(view, p.app, p.op, op.signers(view, body, ctx), ctx)
@@ -113,3 +125,15 @@ class Executor:
         missing = unmet(req, ctx.signer_ids, self.authority, view)
         if missing is not None:
             raise AppError("auth.missing_signers", f"{app}.{op} needs {describe(missing)}")
+
+
+def _tx_context(bctx: BlockContext, tx: Transaction, tid: bytes) -> TxContext:
+    signers = tuple(tx.payload.signers)
+    return TxContext(
+        chain_id=bctx.chain_id,
+        height=bctx.height,
+        time_ms=bctx.time_ms,
+        tx_id=tid,
+        signers=signers,
+        signer_ids=frozenset(pk.key_id() for pk in signers),
+    )

@@ -7,8 +7,9 @@ Admission of a batch, cheapest check first so junk costs little:
 4. capacity: total count and bytes, and pending transactions per first signer (`mempool.full`,
    `mempool.signer_limit`): the caller answers HTTP 429 with Retry-After;
 5. every signature, verified in a batch on the thread pool (`tx.bad_signature`);
-6. optionally the app pre-check against committed state (authorisation and business rules), so that
-   a transaction that would certainly fail is refused now rather than committed as a failure.
+6. optionally the pre-check against committed state (authorisation and the app's `check`, not its
+   `apply`), so that a transaction that would certainly fail is refused now rather than committed
+   as a failure.
 Accepted transactions are ordered first come, first served.
 """
 
@@ -132,12 +133,13 @@ class Mempool:
     ) -> list[tuple[int, Candidate]]:
         ctx = BlockContext(self.chain.chain_id, height, self.chain.tip.time_ms)
         kept = []
-        for i, c in decoded:
-            receipt = self.chain.executor.precheck(self.chain.storage, ctx, c.tx, c.tx_id)
-            if receipt.code == OK:
-                kept.append((i, c))
-            else:
-                results[i] = Admitted(c.tx_id, receipt.code, receipt.message)
+        with self.chain.storage.snapshot() as snapshot:
+            for i, c in decoded:
+                receipt = self.chain.executor.precheck(snapshot, ctx, c.tx, c.tx_id)
+                if receipt.code == OK:
+                    kept.append((i, c))
+                else:
+                    results[i] = Admitted(c.tx_id, receipt.code, receipt.message)
         return kept
 
     def _insert(self, c: Candidate) -> Admitted:
@@ -175,4 +177,3 @@ class Mempool:
 
     def is_full(self) -> bool:
         return len(self._pending) >= self.limits.max_txs or self._bytes >= self.limits.max_bytes
-

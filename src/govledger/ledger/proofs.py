@@ -19,14 +19,14 @@ from govledger.ledger.block import Commit, Header, Receipt, ValidatorSet, commit
 from govledger.ledger.state import state_key, state_key_hash, value_hash
 
 
-class KeyProof(Record):
+class KeyProof(Record, frozen=True):
     app: str
     key: bytes
     value: bytes | None
     proof: SparseProof
 
 
-class StateProof(Record):
+class StateProof(Record, frozen=True):
     """Values (or absences) of app keys at one height, certified by that height's header and commit."""
 
     height: int
@@ -35,7 +35,7 @@ class StateProof(Record):
     commit: Commit | None  # None only for block 0, which is trusted through the genesis document
 
 
-class TxProof(Record):
+class TxProof(Record, frozen=True):
     tx: bytes
     index: int
     tx_path: list[bytes]
@@ -49,7 +49,9 @@ class ProofError(Exception):
     """A proof that does not prove what it claims; `str()` says which check failed."""
 
 
-def check_header(header: Header, commit: Commit | None, trusted: ValidatorSet, genesis_hash: bytes | None) -> None:
+def check_header(
+    header: Header, commit: Commit | None, trusted: ValidatorSet, genesis_hash: bytes | None
+) -> None:
     if commit is None:
         if header.height == 0 and genesis_hash is not None and header.hash() == genesis_hash:
             return
@@ -85,7 +87,11 @@ def verify_tx(proof: TxProof, trusted: ValidatorSet, genesis_hash: bytes | None 
     ):
         raise ProofError("transaction is not included under the header's tx root")
     if not merkle_log.verify_inclusion(
-        merkle_log.leaf_hash(encode(proof.receipt)), proof.index, h.tx_count, proof.receipt_path, h.result_root
+        merkle_log.leaf_hash(encode(proof.receipt)),
+        proof.index,
+        h.tx_count,
+        proof.receipt_path,
+        h.result_root,
     ):
         raise ProofError("receipt is not included under the header's result root")
     return proof.receipt

@@ -58,7 +58,9 @@ class BlockBuffer:
         return self._base.get(full_key)
 
     def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
-        return _merged_scan(self._base.scan_prefix(prefix, limit + len(self.writes)), self.writes, prefix, limit)
+        return _merged_scan(
+            self._base.scan_prefix(prefix, limit + len(self.writes)), self.writes, prefix, limit
+        )
 
 
 class TxBuffer:
@@ -74,13 +76,19 @@ class TxBuffer:
         return self._parent.get(full_key)
 
     def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
-        return _merged_scan(self._parent.scan_prefix(prefix, limit + len(self.writes)), self.writes, prefix, limit)
+        return _merged_scan(
+            self._parent.scan_prefix(prefix, limit + len(self.writes)), self.writes, prefix, limit
+        )
 
     def put(self, full_key: bytes, value: bytes) -> None:
         if len(full_key) > MAX_KEY_BYTES:
-            raise AppError("state.key_too_large", f"state key of {len(full_key)} bytes exceeds {MAX_KEY_BYTES}")
+            raise AppError(
+                "state.key_too_large", f"state key of {len(full_key)} bytes exceeds {MAX_KEY_BYTES}"
+            )
         if len(value) > MAX_VALUE_BYTES:
-            raise AppError("state.value_too_large", f"state value of {len(value)} bytes exceeds {MAX_VALUE_BYTES}")
+            raise AppError(
+                "state.value_too_large", f"state value of {len(value)} bytes exceeds {MAX_VALUE_BYTES}"
+            )
         self._count_write(full_key)
         self.writes[full_key] = value
 
@@ -93,7 +101,9 @@ class TxBuffer:
 
     def _count_write(self, full_key: bytes) -> None:
         if full_key not in self.writes and len(self.writes) >= MAX_WRITES_PER_TX:
-            raise AppError("state.too_many_writes", f"a transaction may write at most {MAX_WRITES_PER_TX} keys")
+            raise AppError(
+                "state.too_many_writes", f"a transaction may write at most {MAX_WRITES_PER_TX} keys"
+            )
 
 
 def _merged_scan(

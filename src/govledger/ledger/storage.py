@@ -30,7 +30,18 @@ from govledger.errors import GovledgerError
 from govledger.ledger.block import Block, Commit, Receipt, ValidatorSet
 
 MAP_SIZE_BYTES = 1 << 40  # virtual reservation; LMDB grows the file as it fills
-DATABASES = ("meta", "blocks", "commits", "receipts", "txindex", "state", "history", "nodes", "valsets", "subjects")
+DATABASES = (
+    "meta",
+    "blocks",
+    "commits",
+    "receipts",
+    "txindex",
+    "state",
+    "history",
+    "nodes",
+    "valsets",
+    "subjects",
+)
 _BE64 = struct.Struct(">Q")
 _TXLOC = struct.Struct(">QI")
 MAX_BLOCK_BYTES = 64 << 20
@@ -117,7 +128,9 @@ class Storage:
             txn.put(vs.hash(), encode(vs), db=db["valsets"])
         subjects = db["subjects"]
         for app, subject, index in w.subjects:
-            txn.put(app.encode() + b"\x00" + subject.encode() + b"\x00" + _TXLOC.pack(h, index), b"", db=subjects)
+            txn.put(
+                app.encode() + b"\x00" + subject.encode() + b"\x00" + _TXLOC.pack(h, index), b"", db=subjects
+            )
         txn.put(b"height", hb, db=db["meta"])
 
     def put_commit(self, height: int, commit: Commit) -> None:
@@ -224,8 +237,7 @@ class Storage:
         return Snapshot(self)
 
     def iter_heights(self, start: int = 0) -> Iterator[int]:
-        for h in range(start, self.height() + 1):
-            yield h
+        yield from range(start, self.height() + 1)
 
 
 class Snapshot:

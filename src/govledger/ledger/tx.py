@@ -25,9 +25,11 @@ MAX_SIGNERS = 16
 MAX_TX_TTL_BLOCKS = 100_000
 MAX_NAME_CHARS = 64
 UINT64_MAX = (1 << 64) - 1
+_KEY_SIZES: dict[int, int] = {int(k): v for k, v in PUBLIC_KEY_SIZES.items()}
+_SIG_SIZES: dict[int, int] = {int(k): v for k, v in SIGNATURE_SIZES.items()}
 
 
-class TxPayload(Record):
+class TxPayload(Record, frozen=True):
     """The signed part of a transaction."""
 
     chain_id: str
@@ -39,7 +41,7 @@ class TxPayload(Record):
     expiry_height: int
 
 
-class Transaction(Record):
+class Transaction(Record, frozen=True):
     payload: TxPayload
     signatures: list[bytes]
 
@@ -97,15 +99,20 @@ def check_shape(tx: Transaction) -> None:
     if len(p.body) > MAX_BODY_BYTES:
         raise TxRejected("tx.body_too_large", f"body of {len(p.body)} bytes exceeds {MAX_BODY_BYTES}")
     for name, label in ((p.app, "app"), (p.op, "op")):
-        if not name or len(name) > MAX_NAME_CHARS or not name.replace("_", "").isalnum() or not name.isascii():
+        if (
+            not name
+            or len(name) > MAX_NAME_CHARS
+            or not name.replace("_", "").isalnum()
+            or not name.isascii()
+        ):
             raise TxRejected("tx.bad_name", f"{label} name {name!r} is not a short ASCII identifier")
     if not 0 <= p.nonce <= UINT64_MAX or not 0 <= p.expiry_height <= UINT64_MAX:
         raise TxRejected("tx.out_of_range", "nonce and expiry_height are unsigned 64-bit integers")
     seen: set[bytes] = set()
     for pk, sig in zip(p.signers, tx.signatures, strict=True):
-        if PUBLIC_KEY_SIZES.get(pk.scheme) != len(pk.key):
+        if _KEY_SIZES.get(pk.scheme) != len(pk.key):
             raise TxRejected("tx.bad_public_key", f"public key of scheme {pk.scheme} has the wrong size")
-        if SIGNATURE_SIZES.get(pk.scheme) != len(sig):
+        if _SIG_SIZES.get(pk.scheme) != len(sig):
             raise TxRejected("tx.bad_signature", f"signature of scheme {pk.scheme} has the wrong size")
         kid = pk.key_id()
         if kid in seen:

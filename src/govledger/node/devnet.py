@@ -79,7 +79,9 @@ def init_devnet(
 ) -> GenesisDoc:
     paths = DevnetPaths(root)
     if paths.genesis.exists() or (root / "chain").exists():
-        raise GovledgerError("init.exists", f"{root} already holds a network; remove it or choose another --home")
+        raise GovledgerError(
+            "init.exists", f"{root} already holds a network; remove it or choose another --home"
+        )
     validator = SigningKey.generate(scheme)
     save_key(paths.key_file(VALIDATOR_KEY), validator, passphrase, scrypt_n)
     orgs: dict[str, dict[str, str]] = {}
@@ -110,7 +112,9 @@ def init_devnet(
     genesis_bytes = dump_genesis(doc)
     init_chain(root, genesis_bytes)
     paths.genesis.write_bytes(genesis_bytes)
-    (root / "node.json").write_text(json.dumps({"chain_id": chain_id, "validator_key": VALIDATOR_KEY}, indent=2))
+    (root / "node.json").write_text(
+        json.dumps({"chain_id": chain_id, "validator_key": VALIDATOR_KEY}, indent=2)
+    )
     return doc
 
 

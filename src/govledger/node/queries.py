@@ -36,7 +36,7 @@ class RecordingReader:
         return rows
 
 
-class QueryAnswer(Record):
+class QueryAnswer(Record, frozen=True):
     height: int
     result: Any
     proof: StateProof
@@ -51,7 +51,9 @@ def prove(chain: Chain, height: int, read: dict[bytes, bytes | None]) -> StatePr
         entries.append(KeyProof(app, key, read[full_key], chain.tree.prove(state_key_hash(full_key), height)))
     block = chain.storage.block(height)
     assert block is not None, "snapshot height has no block"
-    return StateProof(height=height, entries=entries, header=block.header, commit=chain.storage.commit(height))
+    return StateProof(
+        height=height, entries=entries, header=block.header, commit=chain.storage.commit(height)
+    )
 
 
 def read_key(chain: Chain, app: str, key: bytes, height: int | None = None) -> StateProof:

@@ -17,14 +17,24 @@ from __future__ import annotations
 
 from govledger.codec import Record
 from govledger.errors import AppError
-from govledger.ledger.app import App, AppState, AppView, Operation, Query, Requirement, SignedBy, TxContext, event
+from govledger.ledger.app import (
+    App,
+    AppState,
+    AppView,
+    Operation,
+    Query,
+    Requirement,
+    SignedBy,
+    TxContext,
+    event,
+)
 from govledger.ledger.block import Event
 
 NAME = "attest"
 MAX_TEXT = 200
 
 
-class Attestation(Record):
+class Attestation(Record, frozen=True):
     digest: bytes
     kind: str
     reference: str
@@ -35,18 +45,18 @@ class Attestation(Record):
     revoked_reason: str = ""
 
 
-class RecordBody(Record):
+class RecordBody(Record, frozen=True):
     digest: bytes
     kind: str
     reference: str
 
 
-class RevokeBody(Record):
+class RevokeBody(Record, frozen=True):
     digest: bytes
     reason: str
 
 
-class DigestParams(Record):
+class DigestParams(Record, frozen=True):
     digest: bytes
 
 
@@ -108,7 +118,9 @@ APP = App(
     doc="Proof-of-existence records of document digests, with revocation.",
     operations={
         "record": Operation(RecordBody, _first_signer, _check_record, _apply_record, "Record a digest."),
-        "revoke": Operation(RevokeBody, _first_signer, _check_revoke, _apply_revoke, "Revoke a recorded digest."),
+        "revoke": Operation(
+            RevokeBody, _first_signer, _check_revoke, _apply_revoke, "Revoke a recorded digest."
+        ),
     },
     queries={"get": Query(DigestParams, _q_get, "The attestation of a digest, if any.")},
 )

@@ -200,7 +200,9 @@ def _signers_rotate(view: AppView, b: RotateKey, ctx: TxContext) -> Requirement:
 def _check_rotate(view: AppView, b: RotateKey, ctx: TxContext) -> None:
     m = _require_member(view, b.member_id)
     if b.old_key_id not in m.active_key_ids():
-        raise AppError("governance.key_not_active", f"key {b.old_key_id.hex()} is not an active key of the member")
+        raise AppError(
+            "governance.key_not_active", f"key {b.old_key_id.hex()} is not an active key of the member"
+        )
     _check_new_keys(view, [b.new_key])
 
 
@@ -227,12 +229,16 @@ def _check_revoke(view: AppView, b: RevokeKey, ctx: TxContext) -> None:
     m = _require_member(view, b.member_id)
     _text(b.reason, "reason")
     if b.key_id not in m.active_key_ids():
-        raise AppError("governance.key_not_active", f"key {b.key_id.hex()} is not an active key of the member")
+        raise AppError(
+            "governance.key_not_active", f"key {b.key_id.hex()} is not an active key of the member"
+        )
 
 
 def _apply_revoke(state: AppState, b: RevokeKey, ctx: TxContext) -> list[Event]:
     m = _require_member(state, b.member_id)
-    _write_member(state, Member(m.member_id, m.org, m.name, m.roles, _revoked(m, b.key_id, ctx.height, b.reason)))
+    _write_member(
+        state, Member(m.member_id, m.org, m.name, m.roles, _revoked(m, b.key_id, ctx.height, b.reason))
+    )
     state.delete(b"key/" + b.key_id)
     return [event(NAME, "key_revoked", m.member_id, key_id=b.key_id, reason=b.reason)]
 
@@ -301,8 +307,12 @@ def _genesis(state: AppState, g: GovernanceGenesis) -> list[Event]:
         _identifier(org.org_id, "org_id")
         state.put(_k("org", org.org_id), org)
     for gm in g.members:
-        _check_add_member(state, AddMember(gm.member_id, gm.org, gm.name, gm.roles, gm.public_keys), _GENESIS_CTX)
-        _apply_add_member(state, AddMember(gm.member_id, gm.org, gm.name, gm.roles, gm.public_keys), _GENESIS_CTX)
+        _check_add_member(
+            state, AddMember(gm.member_id, gm.org, gm.name, gm.roles, gm.public_keys), _GENESIS_CTX
+        )
+        _apply_add_member(
+            state, AddMember(gm.member_id, gm.org, gm.name, gm.roles, gm.public_keys), _GENESIS_CTX
+        )
     for target, req in sorted(g.policies.items()):
         _check_set_policy(state, SetPolicy(target, req), _GENESIS_CTX)
         state.put(_k("policy", target), req)
@@ -358,11 +368,19 @@ APP = App(
     name=NAME,
     doc="Organisations, members, keys, roles, signing policies and the validator set.",
     operations={
-        "register_org": _op(RegisterOrg, _check_register_org, _apply_register_org, "Register an organisation."),
-        "add_member": _op(AddMember, _check_add_member, _apply_add_member, "Add a member with keys and roles."),
+        "register_org": _op(
+            RegisterOrg, _check_register_org, _apply_register_org, "Register an organisation."
+        ),
+        "add_member": _op(
+            AddMember, _check_add_member, _apply_add_member, "Add a member with keys and roles."
+        ),
         "set_roles": _op(SetRoles, _check_set_roles, _apply_set_roles, "Replace a member's roles."),
         "rotate_key": _op(
-            RotateKey, _check_rotate, _apply_rotate, "Member replaces a key (old + new sign).", _signers_rotate
+            RotateKey,
+            _check_rotate,
+            _apply_rotate,
+            "Member replaces a key (old + new sign).",
+            _signers_rotate,
         ),
         "revoke_key": _op(RevokeKey, _check_revoke, _apply_revoke, "Revoke a member's key now."),
         "remove_member": _op(RemoveMember, _check_remove_member, _apply_remove_member, "Remove a member."),

@@ -12,20 +12,20 @@ from govledger.ledger.block import Validator
 ORG_KINDS = ("agency", "ministry", "registry", "court", "bank", "central_bank", "notary", "hospital", "other")
 
 
-class Org(Record):
+class Org(Record, frozen=True):
     org_id: str
     name: str
     kind: str
 
 
-class MemberKey(Record):
+class MemberKey(Record, frozen=True):
     public_key: PublicKey
     added_height: int
     revoked_height: int = 0  # 0: active
     revoked_reason: str = ""
 
 
-class Member(Record):
+class Member(Record, frozen=True):
     member_id: str
     org: str
     name: str
@@ -39,13 +39,13 @@ class Member(Record):
 # --- bodies ---
 
 
-class RegisterOrg(Record):
+class RegisterOrg(Record, frozen=True):
     org_id: str
     name: str
     kind: str
 
 
-class AddMember(Record):
+class AddMember(Record, frozen=True):
     member_id: str
     org: str
     name: str
@@ -53,12 +53,12 @@ class AddMember(Record):
     public_keys: list[PublicKey]
 
 
-class SetRoles(Record):
+class SetRoles(Record, frozen=True):
     member_id: str
     roles: list[str]
 
 
-class RotateKey(Record):
+class RotateKey(Record, frozen=True):
     """Replace one of a member's keys; signed by the old key and the new one (proof of possession)."""
 
     member_id: str
@@ -66,25 +66,25 @@ class RotateKey(Record):
     new_key: PublicKey
 
 
-class RevokeKey(Record):
+class RevokeKey(Record, frozen=True):
     member_id: str
     key_id: bytes
     reason: str
 
 
-class RemoveMember(Record):
+class RemoveMember(Record, frozen=True):
     member_id: str
     reason: str
 
 
-class SetPolicy(Record):
+class SetPolicy(Record, frozen=True):
     """Set (or with `requirement` None, delete) the policy for `target`: "app.op" or "app.*"."""
 
     target: str
     requirement: Requirement | None
 
 
-class SetValidators(Record):
+class SetValidators(Record, frozen=True):
     validators: list[Validator]
 
 
@@ -107,18 +107,18 @@ class GovernanceGenesis(msgspec.Struct, forbid_unknown_fields=True):
     policies: dict[str, Requirement] = {}
 
 
-class ById(Record):
+class ById(Record, frozen=True):
     id: str
 
 
-class ByKeyId(Record):
+class ByKeyId(Record, frozen=True):
     key_id: bytes
 
 
-class Page(Record):
+class Page(Record, frozen=True):
     start_after: str = ""
     limit: int = 100
 
 
-class NoParams(Record):
+class NoParams(Record, frozen=True):
     pass

@@ -1,0 +1,1 @@
+"""govledger benchmarks: `python -m benchmarks.run --smoke|--full` (make bench-smoke / make bench)."""

@@ -1,0 +1,148 @@
+"""Single-validator throughput and submit-to-commit latency, through the real node, durably committed.
+
+The load is pre-signed `attest.record` transactions (one state write, one governance role lookup,
+one Ed25519 signature each), submitted in batches by a loader thread as fast as admission takes them
+(closed loop, saturating) for a fixed duration. Latency is measured per transaction from the moment
+its batch was handed to `Node.submit` to the moment the commit listener saw its block. CPU per
+transaction is the process's CPU time (all threads) divided by committed transactions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+from govledger.apps.attest.app import RecordBody
+from govledger.codec import encode
+from govledger.crypto.signatures import SigningKey
+from govledger.ledger import tx as txmod
+from govledger.ledger.app import HasRole
+from govledger.ledger.block import Validator
+from govledger.ledger.genesis import GenesisDoc, dump_genesis
+from govledger.node.devnet import init_chain
+from govledger.node.node import CommittedBlock, Node, NodeConfig
+
+CHAIN_ID = "bench"
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    duration_s: float
+    committed: int
+    tx_per_s: float
+    latency_ms_p50: float
+    latency_ms_p99: float
+    cpu_us_per_tx: float
+    blocks: int
+    txs_per_block_median: float
+    rejected: int
+
+
+def _genesis(validator: SigningKey, issuers: list[SigningKey]) -> bytes:
+    members = [
+        {
+            "member_id": f"issuer-{i}",
+            "org": "registry",
+            "name": f"Issuer {i}",
+            "roles": ["issuer"],
+            "public_keys": [msgspec.to_builtins(k.public_key)],
+        }
+        for i, k in enumerate(issuers)
+    ]
+    doc = GenesisDoc(
+        chain_id=CHAIN_ID,
+        genesis_time_ms=int(time.time() * 1000),
+        validators=[Validator(validator.public_key, 10)],
+        app_state={
+            "governance": {
+                "orgs": [{"org_id": "registry", "name": "Registry", "kind": "registry"}],
+                "members": members,
+                "policies": {
+                    "governance.*": msgspec.to_builtins(HasRole(role="issuer")),
+                    "attest.record": msgspec.to_builtins(HasRole(role="issuer")),
+                },
+            }
+        },
+    )
+    return dump_genesis(doc)
+
+
+def presign(count: int, issuers: list[SigningKey], offset: int) -> list[bytes]:
+    out = []
+    cycle = itertools.cycle(issuers)
+    for i in range(offset, offset + count):
+        body = RecordBody(i.to_bytes(32, "big"), "deed", f"bench {i}")
+        t = txmod.build(
+            CHAIN_ID, "attest", "record", encode(body), [next(cycle)], nonce=i, expiry_height=50_000
+        )
+        out.append(encode(t))
+    return out
+
+
+def run_node(duration_s: float, rate_hint: int, *, precheck: bool = True) -> NodeResult:
+    validator = SigningKey.generate()
+    issuers = [SigningKey.generate() for _ in range(8)]
+    raws = presign(int(duration_s * rate_hint * 1.3) + BATCH, issuers, 0)
+    with tempfile.TemporaryDirectory(dir=".") as tmp:
+        root = Path(tmp)
+        init_chain(root, _genesis(validator, issuers))
+        node = Node(
+            NodeConfig(data_dir=root, block_interval_ms=200, max_block_txs=5000, precheck=precheck), validator
+        )
+        submitted_at: dict[bytes, float] = {}
+        latencies: list[float] = []
+        sizes: list[int] = []
+        done = threading.Event()
+
+        def on_commit(b: CommittedBlock) -> None:
+            now = time.perf_counter()
+            sizes.append(len(b.receipts))
+            for r in b.receipts:
+                t0 = submitted_at.pop(r.tx_id, None)
+                if t0 is not None:
+                    latencies.append((now - t0) * 1000)
+
+        node.add_listener(on_commit)
+        node.start()
+        rejected = 0
+        cpu0 = time.process_time()
+        start = time.perf_counter()
+        deadline = start + duration_s
+        i = 0
+        while time.perf_counter() < deadline and i < len(raws):
+            batch = raws[i : i + BATCH]
+            t0 = time.perf_counter()
+            results = node.submit(batch)
+            for r in results:
+                if r.ok:
+                    submitted_at[r.tx_id] = t0
+                else:
+                    rejected += 1
+            i += len(batch)
+        # drain: wait until everything admitted is committed
+        while submitted_at and time.perf_counter() < deadline + 30:
+            done.wait(0.05)
+        elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu0
+        node.stop()
+    committed = len(latencies)
+    lat = sorted(latencies) or [0.0]
+    return NodeResult(
+        duration_s=elapsed,
+        committed=committed,
+        tx_per_s=committed / elapsed,
+        latency_ms_p50=lat[len(lat) // 2],
+        latency_ms_p99=lat[min(len(lat) - 1, int(len(lat) * 0.99))],
+        cpu_us_per_tx=cpu / max(committed, 1) * 1e6,
+        blocks=len(sizes),
+        txs_per_block_median=statistics.median(sizes) if sizes else 0.0,
+        rejected=rejected,
+    )
