@@ -84,7 +84,8 @@ def main() -> int:
     print(f"{'node throughput / 2-thread verification ceiling':<58} {ratio:>12.2f}")
     for r in results:
         per_block = f"median {r.txs_per_block_median:.0f} tx/block"
-        print(f"   run: {r.committed:,} txs in {r.duration_s:.1f} s, {r.blocks} blocks,", per_block, f"{r.rejected} rejected")
+        summary = f"{r.committed:,} txs in {r.duration_s:.1f} s, {r.blocks} blocks"
+        print(f"   run: {summary}, {per_block}, {r.rejected} rejected")
     if smoke:
         assert all(r.committed > 0 and r.rejected == 0 for r in results), (
             "smoke run committed nothing or rejected load"
