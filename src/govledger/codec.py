@@ -87,6 +87,27 @@ def decode_trusted(data: bytes, type_: type[T]) -> T:
         ) from None
 
 
+_SHARED_CACHE_MAX = 8192
+_shared_cache: dict[tuple[Any, bytes], Any] = {}
+
+
+def decode_shared(data: bytes, type_: type[T]) -> T:
+    """Like `decode_trusted`, memoised by content: callers share one instance and must never mutate it
+    (not even a list inside a frozen Record). It turns the thousands of identical governance lookups
+    in a block (policies, members) into dictionary hits.
+    """
+    key = (type_, data)
+    hit = _shared_cache.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    value = decode_trusted(data, type_)
+    if len(data) <= 4096:
+        if len(_shared_cache) >= _SHARED_CACHE_MAX:
+            _shared_cache.clear()
+        _shared_cache[key] = value
+    return value
+
+
 def sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 

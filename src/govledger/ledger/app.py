@@ -30,7 +30,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
 
-from govledger.codec import Record, decode, decode_trusted, encode
+from govledger.codec import Record, decode, decode_shared, decode_trusted, encode
 from govledger.crypto.signatures import PublicKey
 from govledger.errors import AppError, CodecError
 from govledger.ledger.block import Event, EventValue
@@ -176,6 +176,13 @@ class AppView:
         if raw is None:
             return None
         return decode_trusted(raw, type_)
+
+    def get_shared(self, key: bytes, type_: type[T]) -> T | None:
+        """Like `get_as`, but the instance is shared between readers: never mutate it (nor its lists)."""
+        raw = self.get(key)
+        if raw is None:
+            return None
+        return decode_shared(raw, type_)
 
     def scan(self, prefix: bytes, limit: int = MAX_SCAN) -> list[tuple[bytes, bytes]]:
         """Keys under `prefix` in byte order (app-relative), at most `limit`."""

@@ -80,7 +80,8 @@ def _text(value: str, what: str) -> None:
 
 
 def get_member(view: AppView, member_id: str) -> Member | None:
-    return view.other(NAME).get_as(_k("member", member_id), Member)
+    """A shared, read-only Member: build a new one to change it (this module never mutates)."""
+    return view.other(NAME).get_shared(_k("member", member_id), Member)
 
 
 def _require_member(view: AppView, member_id: str) -> Member:
@@ -104,7 +105,7 @@ class GovernanceAuthority:
     def policy(self, view: AppView, app: str, op: str) -> Requirement | None:
         gov = view.other(NAME)
         for target in (f"{app}.{op}", f"{app}.*"):
-            p = gov.get_as(_k("policy", target), Requirement)  # type: ignore[arg-type]
+            p = gov.get_shared(_k("policy", target), Requirement)  # type: ignore[arg-type]
             if p is not None:
                 return p  # type: ignore[no-any-return]
         return None
