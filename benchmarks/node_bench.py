@@ -87,10 +87,14 @@ def presign(count: int, issuers: list[SigningKey], offset: int) -> list[bytes]:
     return out
 
 
-def run_node(duration_s: float, rate_hint: int, *, precheck: bool = True) -> NodeResult:
+def run_node(
+    duration_s: float, rate_hint: int, *, open_loop_rate: int = 0, precheck: bool = True
+) -> NodeResult:
+    """Closed loop (saturating) when `open_loop_rate` is 0, else that many tx/s on a fixed schedule."""
     validator = SigningKey.generate()
     issuers = [SigningKey.generate() for _ in range(8)]
-    raws = presign(int(duration_s * rate_hint * 1.3) + BATCH, issuers, 0)
+    planned = open_loop_rate or rate_hint
+    raws = presign(int(duration_s * planned * 1.3) + BATCH, issuers, 0)
     with tempfile.TemporaryDirectory(dir=".") as tmp:
         root = Path(tmp)
         init_chain(root, _genesis(validator, issuers))
@@ -117,8 +121,17 @@ def run_node(duration_s: float, rate_hint: int, *, precheck: bool = True) -> Nod
         start = time.perf_counter()
         deadline = start + duration_s
         i = 0
+        tick_s = 0.05
+        per_tick = max(1, int(open_loop_rate * tick_s)) if open_loop_rate else BATCH
+        next_tick = start
         while time.perf_counter() < deadline and i < len(raws):
-            batch = raws[i : i + BATCH]
+            if open_loop_rate:
+                # open loop: arrivals follow the clock, not the node's pace (load generator pacing)
+                next_tick += tick_s
+                pause = next_tick - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+            batch = raws[i : i + per_tick]
             t0 = time.perf_counter()
             results = node.submit(batch)
             for r in results:

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from benchmarks import baselines
-from benchmarks.node_bench import run_node
+from benchmarks.node_bench import NodeResult, run_node
+from benchmarks.recovery_bench import run_recovery
 
 DOC = Path("docs/benchmarks.md")
 
@@ -63,39 +64,56 @@ def main() -> int:
     smt = _median(lambda: baselines.smt_update_us_per_change(smt_keys, 5_000), 1 if smoke else 3)
     add(f"Sparse Merkle tree update, 5,000-key batch on {smt_keys:,} keys", smt, "us/key", "{:,.1f}")
 
-    print("== single validator, attest.record, durable commits (closed loop)")
-    results = [run_node(duration, 12_000) for _ in range(repeats)]
-    tps = [r.tx_per_s for r in results]
-    add(f"Node throughput ({duration:.0f} s run)", (statistics.median(tps), min(tps), max(tps)), "tx/s")
-    for label, attr, fmt in (
-        ("Submit-to-commit latency p50", "latency_ms_p50", "{:,.0f}"),
-        ("Submit-to-commit latency p99", "latency_ms_p99", "{:,.0f}"),
-    ):
-        xs = [getattr(r, attr) for r in results]
-        add(label, (statistics.median(xs), min(xs), max(xs)), "ms", fmt)
-    cpu = [r.cpu_us_per_tx for r in results]
-    add(
-        "Node CPU per transaction (all threads)",
-        (statistics.median(cpu), min(cpu), max(cpu)),
-        "us",
-        "{:,.0f}",
-    )
-    ratio = statistics.median(tps) / v2[0]
+    print("== single validator, attest.record, durable commits")
+    closed = [run_node(duration, 12_000) for _ in range(repeats)]
+    capacity = statistics.median(r.tx_per_s for r in closed)
+    add(f"Node throughput, closed loop ({duration:.0f} s run)", _spread([r.tx_per_s for r in closed]), "tx/s")
+    cpu = [r.cpu_us_per_tx for r in closed]
+    add("Node CPU per transaction (all threads, closed loop)", _spread(cpu), "us", "{:,.0f}")
+    ratio = capacity / v2[0]
     print(f"{'node throughput / 2-thread verification ceiling':<58} {ratio:>12.2f}")
-    for r in results:
-        per_block = f"median {r.txs_per_block_median:.0f} tx/block"
-        summary = f"{r.committed:,} txs in {r.duration_s:.1f} s, {r.blocks} blocks"
-        print(f"   run: {summary}, {per_block}, {r.rejected} rejected")
+    _print_runs(closed)
+    open_runs: dict[int, list[NodeResult]] = {}
+    for share in (50, 75) if not smoke else (50,):
+        rate = int(capacity * share / 100)
+        runs = [run_node(duration, rate, open_loop_rate=rate) for _ in range(repeats)]
+        open_runs[share] = runs
+        add(
+            f"Open loop at {share}% of capacity ({rate:,} tx/s offered): committed",
+            _spread([r.tx_per_s for r in runs]),
+            "tx/s",
+        )
+        add(f"Open loop at {share}%: submit-to-commit p50", _spread([r.latency_ms_p50 for r in runs]), "ms")
+        add(f"Open loop at {share}%: submit-to-commit p99", _spread([r.latency_ms_p99 for r in runs]), "ms")
+        _print_runs(runs)
+    print("== recovery after kill -9")
+    rec = run_recovery(20_000 if smoke else 1_000_000)
+    rows.append((f"Restart after kill -9 with {rec.txs_on_disk:,} txs on disk", f"{rec.restart_ms:,} ms", ""))
+    print(
+        f"{'Restart after kill -9 with ' + format(rec.txs_on_disk, ',') + ' txs on disk':<58} {rec.restart_ms:>12,} ms"
+    )
     if smoke:
-        assert all(r.committed > 0 and r.rejected == 0 for r in results), (
+        every = closed + [r for runs in open_runs.values() for r in runs]
+        assert all(r.committed > 0 and r.rejected == 0 for r in every), (
             "smoke run committed nothing or rejected load"
         )
         return 0
-    _write_doc(rows, ratio, results)
+    _write_doc(rows, ratio)
     return 0
 
 
-def _write_doc(rows: list[tuple[str, str, str]], ratio: float, results: list) -> None:  # type: ignore[type-arg]
+def _spread(xs: list[float]) -> tuple[float, float, float]:
+    return statistics.median(xs), min(xs), max(xs)
+
+
+def _print_runs(runs: list[NodeResult]) -> None:
+    for r in runs:
+        per_block = f"median {r.txs_per_block_median:.0f} tx/block"
+        summary = f"{r.committed:,} txs in {r.duration_s:.1f} s, {r.blocks} blocks"
+        print(f"   run: {summary}, {per_block}, {r.rejected} rejected")
+
+
+def _write_doc(rows: list[tuple[str, str, str]], ratio: float) -> None:
     cpu = platform.processor() or platform.machine()
     try:
         model = next(
