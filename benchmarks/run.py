@@ -88,10 +88,9 @@ def main() -> int:
         _print_runs(runs)
     print("== recovery after kill -9")
     rec = run_recovery(20_000 if smoke else 1_000_000)
-    rows.append((f"Restart after kill -9 with {rec.txs_on_disk:,} txs on disk", f"{rec.restart_ms:,} ms", ""))
-    print(
-        f"{'Restart after kill -9 with ' + format(rec.txs_on_disk, ',') + ' txs on disk':<58} {rec.restart_ms:>12,} ms"
-    )
+    label = f"Restart after kill -9 with {rec.txs_on_disk:,} txs on disk"
+    rows.append((label, f"{rec.restart_ms:,} ms", ""))
+    print(f"{label:<58} {rec.restart_ms:>12,} ms")
     if smoke:
         every = closed + [r for runs in open_runs.values() for r in runs]
         assert all(r.committed > 0 and r.rejected == 0 for r in every), (
