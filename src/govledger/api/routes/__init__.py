@@ -1,0 +1,1 @@
+"""Route modules, one per area: transactions, blocks, state and queries, events, system."""

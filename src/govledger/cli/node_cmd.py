@@ -1,0 +1,133 @@
+"""`govledger node start`: load the home's validator key, run the node and serve the API with uvicorn.
+
+One node per home (an exclusive lock on `<home>/node.lock`). Ctrl-C or SIGTERM stops the server
+gracefully, then the node (block thread joined, storage closed), and the command exits 0.
+`--seed-demo` seeds demo data through the API once the server is up (see `govledger demo`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+import typer
+import uvicorn
+
+from govledger.cli.common import CliState, say, state_of
+from govledger.errors import GovledgerError
+from govledger.node.node import Node, NodeConfig
+
+app = typer.Typer(help="Run a node.", no_args_is_help=True)
+
+STARTUP_DEADLINE_S = 30.0
+
+
+@contextmanager
+def _home_lock(home: Path) -> Iterator[None]:
+    with open(home / "node.lock", "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GovledgerError("node.already_running", f"another node is running on {home}") from None
+        yield
+
+
+def _validator_key_name(st: CliState) -> str:
+    node_json = st.home / "node.json"
+    try:
+        cfg = json.loads(node_json.read_text())
+        return str(cfg["validator_key"])
+    except FileNotFoundError:
+        raise GovledgerError(
+            "node.not_initialised", f"no network at {st.home}: run `govledger init`"
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise GovledgerError("node.bad_config", f"{node_json} is not a valid node config: {exc}") from None
+
+
+def _seed_when_up(server: uvicorn.Server, st: CliState, url: str) -> None:
+    from govledger.cli.demo import run_demo
+
+    deadline = time.monotonic() + STARTUP_DEADLINE_S
+    while not server.started:
+        if server.should_exit or time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+    try:
+        with st.client(url) as client:
+            summary = run_demo(client, st)
+        say(f"demo data seeded: {summary.line()}")
+    except GovledgerError as exc:
+        say(f"[red]demo seeding failed[/]: {exc.code}: {exc.message}")
+
+
+@contextmanager
+def _quiet_signals() -> Iterator[None]:
+    """Uvicorn re-raises the stop signal after its graceful shutdown; absorb it so the node stops cleanly."""
+
+    def absorb(sig: int, frame: FrameType | None) -> None:
+        return None
+
+    old = {s: signal.signal(s, absorb) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+@app.command("start")
+def start(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port."),
+    block_interval_ms: int = typer.Option(200, "--block-interval-ms", min=1, help="Block cut interval."),
+    seed_demo: bool = typer.Option(False, "--seed-demo", help="Seed demo data once the API is up."),
+    log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+) -> None:
+    """Run the node and serve the REST API (docs at /docs) until Ctrl-C or SIGTERM."""
+    from govledger.api import create_app
+
+    st = state_of(ctx)
+    key_name = _validator_key_name(st)
+    with _home_lock(st.home):
+        key = st.load_key(key_name)
+        node = Node(NodeConfig(data_dir=st.home, block_interval_ms=block_interval_ms), key)
+        try:
+            node.start()
+            config = uvicorn.Config(
+                create_app(node),
+                host=host,
+                port=port,
+                log_level=log_level.lower(),
+                access_log=False,
+                timeout_graceful_shutdown=3,
+            )
+            server = uvicorn.Server(config)
+            if seed_demo:
+                url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+                threading.Thread(target=_seed_when_up, args=(server, st, url), daemon=True).start()
+            say(
+                f"chain {node.chain.chain_id} at height {node.chain.height}: "
+                f"serving http://{host}:{port} (docs: /docs)"
+            )
+            with _quiet_signals():
+                try:
+                    server.run()
+                except SystemExit as exc:
+                    if exc.code not in (0, None):
+                        raise GovledgerError(
+                            "node.serve_failed", f"could not serve on {host}:{port}"
+                        ) from None
+        finally:
+            node.stop()
+            logging.getLogger("govledger.node").info("node stopped")
+    say(f"node stopped at height {node.chain.height}")
