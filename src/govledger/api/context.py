@@ -36,8 +36,7 @@ class ApiContext:
         return Committed(height, index, receipts[index])
 
     def is_pending(self, tx_id: bytes) -> bool:
-        # Mempool has no public membership test yet; `_pending` is its OrderedDict of candidates.
-        return tx_id in self.node.mempool._pending
+        return tx_id in self.node.mempool
 
 
 def ctx_of(request: Request) -> ApiContext:

@@ -67,7 +67,7 @@ def verify_chain(home: Path, on_block: Callable[[int, int], None] | None = None)
         genesis = genesis_path.read_bytes()
     except OSError as exc:
         raise GovledgerError("genesis.unreadable", f"cannot read {genesis_path}: {exc.strerror}") from None
-    stored = Storage(chain_dir, sync=False)
+    stored = Storage(chain_dir, readonly=True)
     try:
         with tempfile.TemporaryDirectory(prefix="govledger-verify-") as tmp:
             fresh = Storage(Path(tmp) / "chain", sync=False)
@@ -149,10 +149,7 @@ def _replay_block(stored: Storage, chain: Chain, h: int) -> int:
 
 
 def _walk(storage: Storage, name: str) -> Iterator[tuple[bytes, bytes]]:
-    # Storage has no public table iterator; read-only cursor over its named database.
-    with storage.env.begin(db=storage._db[name]) as txn:
-        for k, v in txn.cursor():
-            yield bytes(k), bytes(v)
+    yield from storage.iter_table(name)
 
 
 def _merged(a: Iterator[Row], b: Iterator[Row]) -> Iterator[tuple[bytes, bytes | None, bytes | None]]:
@@ -173,15 +170,7 @@ def _merged(a: Iterator[Row], b: Iterator[Row]) -> Iterator[tuple[bytes, bytes |
 
 
 def _last_write(storage: Storage, full_key: bytes) -> int:
-    with storage.env.begin(db=storage._db["history"]) as txn:
-        cur = txn.cursor()
-        found = cur.set_range(full_key + b"\xff" * 8)
-        moved = cur.prev() if found else cur.last()
-        if moved:
-            k = bytes(cur.key())
-            if len(k) == len(full_key) + 8 and k.startswith(full_key):
-                return int(_BE64.unpack(k[-8:])[0])
-    return 0
+    return storage.last_write_height(full_key)
 
 
 def _describe_key(full_key: bytes) -> str:

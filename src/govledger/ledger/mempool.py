@@ -63,6 +63,9 @@ class Mempool:
     def __len__(self) -> int:
         return len(self._pending)
 
+    def __contains__(self, tx_id: object) -> bool:
+        return tx_id in self._pending
+
     @property
     def pending_bytes(self) -> int:
         return self._bytes

@@ -17,6 +17,8 @@ at all, so restart needs no replay: it reads `meta.height` and goes on.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import struct
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,6 +53,18 @@ def be64(n: int) -> bytes:
     return _BE64.pack(n)
 
 
+def _lock(path: Path) -> int:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise GovledgerError(
+            "storage.locked", f"{path.parent} is in use by another process (a node is already running)"
+        ) from None
+    return fd
+
+
 @dataclass(frozen=True)
 class BlockWrite:
     """Everything one block adds, written in one transaction."""
@@ -67,8 +81,17 @@ class BlockWrite:
 
 
 class Storage:
-    def __init__(self, path: Path, *, sync: bool = True) -> None:
-        path.mkdir(parents=True, exist_ok=True)
+    """The node's store. A writable store holds an exclusive lock on `<path>/writer.lock`, so two
+    processes can never both append blocks to one data directory; read-only opens take no lock."""
+
+    def __init__(self, path: Path, *, sync: bool = True, readonly: bool = False) -> None:
+        self._lock_fd: int | None = None
+        if readonly:
+            if not (path / "data.mdb").exists():
+                raise GovledgerError("storage.missing", f"no chain data in {path}")
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            self._lock_fd = _lock(path / "writer.lock")
         self.env = lmdb.open(
             str(path),
             map_size=MAP_SIZE_BYTES,
@@ -77,11 +100,23 @@ class Storage:
             metasync=sync,
             readahead=False,
             max_readers=256,
+            readonly=readonly,
+            lock=True,
         )
-        self._db = {name: self.env.open_db(name.encode()) for name in DATABASES}
+        # Outside any explicit transaction: LMDB closes handles opened in an aborted read transaction.
+        self._db = {name: self.env.open_db(name.encode(), create=not readonly) for name in DATABASES}
 
     def close(self) -> None:
         self.env.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def iter_table(self, name: str) -> Iterator[tuple[bytes, bytes]]:
+        """Every (key, value) of one named database, in key order (for verification tools)."""
+        with self.env.begin(db=self._db[name]) as txn:
+            for k, v in txn.cursor():
+                yield bytes(k), bytes(v)
 
     # --- writes -------------------------------------------------------------------------------------
 
@@ -214,6 +249,18 @@ class Storage:
                 return None
             v = bytes(cur.value())
             return v[1:] if v[:1] == b"\x01" else None
+
+    def last_write_height(self, full_key: bytes) -> int:
+        """The height of the last write (or deletion) of `full_key`, 0 if never written."""
+        with self.env.begin(db=self._db["history"]) as txn:
+            cur = txn.cursor()
+            found = cur.set_range(full_key + b"\xff" * 8)
+            moved = cur.prev() if found else cur.last()
+            if moved:
+                k = bytes(cur.key())
+                if len(k) == len(full_key) + 8 and k.startswith(full_key):
+                    return int(_BE64.unpack(k[-8:])[0])
+        return 0
 
     def get_node(self, node_key: bytes) -> bytes | None:
         return self._get("nodes", node_key)
