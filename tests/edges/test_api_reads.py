@@ -15,6 +15,7 @@ from govledger.apps.attest.app import RecordBody, RevokeBody
 from govledger.codec import encode
 from govledger.ledger.block import CommitSig
 from govledger.ledger.proofs import ProofError, StateProof, verify_state
+from govledger.node.devnet import DEV_MEMBERS
 from govledger.node.node import Node
 from govledger.node.queries import QueryAnswer
 from govledger.sdk.errors import VerificationError
@@ -104,7 +105,7 @@ def test_query_proofs(api: TestClient, devnet: Devnet, node: Node) -> None:
     with pytest.raises(VerificationError, match="does not follow"):
         verify_query_answer(lied, trust, "attest", "get", params)
     members = msgspec.json.decode(api.post("/v1/query/governance/members", json={}).content, type=QueryAnswer)
-    assert len(verify_query_answer(members, trust, "governance", "members", {})) == 4
+    assert len(verify_query_answer(members, trust, "governance", "members", {})) == len(DEV_MEMBERS)
     hidden = msgspec.structs.replace(members, result=members.result[:3])
     with pytest.raises(VerificationError):
         verify_query_answer(hidden, trust, "governance", "members", {})

@@ -142,7 +142,7 @@ def _bad_signature(tx: Transaction) -> bytes:
         (lambda d: _bad_signature(record(d, 9)), 400, "tx.bad_signature"),
         (lambda d: encode(record(d, 9, expiry_height=0)), 400, "tx.expired"),
         (lambda d: encode(record(d, 9, chain_id="other-chain")), 400, "tx.wrong_chain"),
-        (lambda d: encode(d.tx("land", "transfer", b"\x80", ["registrar-1"])), 400, "tx.unknown_app"),
+        (lambda d: encode(d.tx("nope", "transfer", b"\x80", ["registrar-1"])), 400, "tx.unknown_app"),
         (lambda d: encode(d.tx("attest", "burn", b"\x80", ["registrar-1"])), 400, "tx.unknown_op"),
         (lambda d: encode(d.tx("attest", "record", b"\x80", ["registrar-1"])), 400, "tx.bad_body"),
         (

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from govledger.apps.attest.app import APP as ATTEST
 from govledger.apps.governance.app import APP as GOVERNANCE
 from govledger.apps.governance.app import AUTHORITY
+from govledger.apps.land.app import APP as LAND
 from govledger.ledger.app import App, Authority
 
 
@@ -24,6 +25,7 @@ class InstalledApp:
 INSTALLED: tuple[InstalledApp, ...] = (
     InstalledApp(GOVERNANCE),
     InstalledApp(ATTEST),
+    InstalledApp(LAND),
 )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import msgspec
 
 from govledger.apps import registry
+from govledger.apps.land.app import default_policies_json as land_policies_json
 from govledger.crypto.keyfile import decrypt_key, encrypt_key
 from govledger.crypto.signatures import Scheme, SigningKey
 from govledger.errors import GovledgerError
@@ -34,6 +35,9 @@ DEV_MEMBERS: tuple[tuple[str, str, str, str, list[str]], ...] = (
     ("registrar-1", "land-registry", "registry", "National Land Registry", ["registrar", "issuer"]),
     ("notary-1", "notary-chamber", "notary", "Chamber of Notaries", ["notary", "issuer"]),
     ("clerk-1", "company-registry", "registry", "Companies House", ["registrar", "issuer"]),
+    ("surveyor-1", "cadastre", "agency", "Cadastral Survey Office", ["surveyor"]),
+    ("judge-1", "district-court", "court", "District Court", ["court"]),
+    ("bank-1", "first-bank", "bank", "First National Bank", ["bank"]),
 )
 
 
@@ -102,6 +106,7 @@ def init_devnet(
     policies = {
         "governance.*": msgspec.to_builtins(HasRole(role="admin", count=1)),
         "attest.record": msgspec.to_builtins(HasRole(role="issuer", count=1)),
+        **land_policies_json(),
     }
     doc = GenesisDoc(
         chain_id=chain_id,

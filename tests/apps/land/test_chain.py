@@ -1,0 +1,154 @@
+"""On the real chain: signed transactions, LMDB, two nodes reaching the same roots, proved queries."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from govledger.apps.governance.app import AUTHORITY
+from govledger.apps.land.app import APP as LAND
+from govledger.apps.land.app import DEFAULT_POLICIES
+from govledger.apps.land.model import TitleCertificate, Transfer
+from govledger.apps.land.queries import certificate_data
+from govledger.codec import decode
+from govledger.ledger.app import AppView
+from govledger.ledger.block import Block
+from govledger.ledger.proofs import verify_state
+from govledger.ledger.state import state_key
+from govledger.node.queries import run_query
+
+from .gen import check_invariants, operation
+from .harness import (
+    DAY_MS,
+    A,
+    LandChain,
+    building,
+    codes,
+    first_reg,
+    genesis_bytes,
+    hold,
+    organisation,
+    person,
+    src,
+)
+
+
+def _populate(c: LandChain) -> None:
+    regs = [
+        person("alice", A.alice),
+        person("bob", A.bob),
+        person("carol", A.carol),
+        person("dave", A.dave),
+        person("erin", A.erin),
+        organisation("bank-1", A.bank),
+    ]
+    keys = [A.alice, A.bob, A.carol, A.dave, A.erin, A.bank]
+    p = c.commit([c.tx("register_party", r, A.registrar, k) for r, k in zip(regs, keys, strict=True)])
+    assert codes(p.receipts) == ["ok"] * 6
+    p = c.commit(
+        [
+            c.tx(
+                "first_registration",
+                first_reg("P1", [hold("alice")], buildings=[building("B1", 10, 10)]),
+                A.surveyor,
+                A.registrar,
+            ),
+            c.tx(
+                "first_registration",
+                first_reg("P2", [hold("alice", 1, 2), hold("bob", 1, 2)], x_m=200),
+                A.surveyor,
+                A.registrar,
+            ),
+        ]
+    )
+    assert codes(p.receipts) == ["ok", "ok"]
+
+
+def test_genesis_installs_the_default_policies(chain: LandChain) -> None:
+    gov = AppView(chain.storage, "governance")
+    for target, req in DEFAULT_POLICIES.items():
+        assert AUTHORITY.policy(gov, *target.split(".")) == req
+
+
+def test_a_sale_on_the_real_chain_with_subject_history(chain: LandChain) -> None:
+    _populate(chain)
+    sale = chain.tx(
+        "transfer",
+        Transfer("P1", [hold("alice")], [hold("carol")], [src("deed")]),
+        A.alice,
+        A.carol,
+        A.notary,
+    )
+    forged_buyer = chain.tx(
+        "transfer", Transfer("P1", [hold("alice")], [hold("dave")], [src("deed")]), A.alice, A.notary
+    )
+    p = chain.commit([forged_buyer, sale])
+    assert codes(p.receipts) == ["auth.missing_signers", "ok"]
+    heights = [h for h, _ in chain.storage.subject_history("land", "P1")]
+    assert heights == [2, 3], "legacy systems follow the parcel id as an event subject"
+
+
+def test_a_certificate_query_is_proved_and_re_derivable_offline(chain: LandChain) -> None:
+    _populate(chain)
+    answer = run_query(chain.chain, LAND, "certificate", {"parcel_id": "P1"})
+    assert isinstance(answer.result, TitleCertificate)
+    proven = verify_state(answer.proof, chain.chain.validator_set(answer.height))
+
+    class Proven:
+        """A state reader holding only what the proof proves (missing keys must have been proved absent)."""
+
+        def get(self, full_key: bytes) -> bytes | None:
+            app, _, key = full_key.partition(b"\x00")
+            return proven[(app.decode(), key)]
+
+        def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
+            raise AssertionError("certificate_data must not scan")
+
+    again = certificate_data(AppView(Proven(), "land"), "P1")
+    assert again == answer.result
+    assert sorted(k for _, k in proven) == sorted(
+        [b"building/B1", b"parcel/P1", b"party/alice", b"title/P1"]
+    ), "the certificate reads only what it shows"
+    assert state_key("land", b"title/P1") in {state_key(a, k) for a, k in proven}
+
+
+def _replay(a: LandChain, b: LandChain, raws: list[bytes], advance_ms: int) -> None:
+    pending = a.commit(raws, advance_ms)
+    replayed = b.chain.execute_block(decode(pending.block_bytes, Block))
+    assert replayed.header == pending.header
+    assert replayed.receipts == pending.receipts
+    b.chain.commit(replayed, a.storage.commit(pending.header.height))
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), blocks=st.integers(1, 5))
+def test_two_nodes_reach_the_same_state_root(data: st.DataObject, blocks: int) -> None:
+    genesis = genesis_bytes()
+    with tempfile.TemporaryDirectory() as tmp:
+        a = LandChain(Path(tmp) / "a", genesis)
+        b = LandChain(Path(tmp) / "b", genesis)
+        try:
+            assert a.chain.tip == b.chain.tip
+            _populate(a)
+            for h in (1, 2):
+                blk = a.storage.block(h)
+                assert blk is not None
+                replayed = b.chain.execute_block(blk)
+                b.chain.commit(replayed, a.storage.commit(h))
+            for _ in range(blocks):
+                ops = [
+                    data.draw(operation(AppView(a.storage, "land"), a.time_ms + 1000))
+                    for _ in range(data.draw(st.integers(0, 4)))
+                ]
+                raws = [a.tx(op, body, *signers) for op, body, signers in ops]
+                _replay(a, b, raws, data.draw(st.sampled_from([1000, DAY_MS])))
+            assert a.chain.tip.state_root == b.chain.tip.state_root
+            assert a.chain.tree.root_hash(a.chain.height) == a.chain.tip.state_root
+            everything = dict(a.storage.scan_prefix(b"land\x00", 100_000))
+            check_invariants(everything, 20_000)
+        finally:
+            a.close()
+            b.close()
