@@ -1,0 +1,54 @@
+"""The 1,000-ballot election (5 guardians, quorum 3, 2 absent), end to end through the verifier.
+
+It takes minutes (about 20 ms to encrypt and 140 ms to verify a 3-contest ballot on an idle
+reference core, twice that on a busy one), over the ~60 s a default run may spend on one test, so it
+runs only when GOVLEDGER_SLOW_TESTS=1 is set:
+
+    GOVLEDGER_SLOW_TESTS=1 .venv/bin/pytest tests/voting/test_slow.py -s
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from govledger.voting import group as gr
+from govledger.voting.verify import verify_election
+
+from .conftest import Election, build_record
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        os.environ.get("GOVLEDGER_SLOW_TESTS") != "1",
+        reason="1,000-ballot election takes minutes; set GOVLEDGER_SLOW_TESTS=1 to run it",
+    ),
+]
+
+
+def test_thousand_ballot_election(election_5_3: Election) -> None:
+    started = time.perf_counter()
+    for _ in range(20):
+        gr.powmod(gr.G, gr.Q - 12345, gr.P)
+    powmod_ms = (time.perf_counter() - started) / 20 * 1e3
+    built = build_record(
+        election_5_3,
+        1000,
+        seed=1000,
+        present=(1, 2, 4),
+        reveal_ids=frozenset({10, 500}),
+        decrypt_ids=frozenset({990}),
+    )
+    got = {c.label: [o.value for o in c.options] for c in built.record.tally.contests}
+    assert got == built.expected
+    started = time.perf_counter()
+    report = verify_election(built.record)
+    verify_s = time.perf_counter() - started
+    assert report.ok, report.summary()
+    print(
+        f"\n1000 ballots: encrypt {built.seconds['encrypt']:.1f} s, tally+decrypt "
+        f"{built.seconds['tally_and_decrypt']:.1f} s, verify {verify_s:.1f} s "
+        f"(baseline powmod 4096/256 bits: {powmod_ms:.2f} ms)"
+    )
