@@ -12,6 +12,8 @@ from govledger.apps.attest.app import APP as ATTEST
 from govledger.apps.governance.app import APP as GOVERNANCE
 from govledger.apps.governance.app import AUTHORITY
 from govledger.apps.land.app import APP as LAND
+from govledger.apps.privacy.app import APP as PRIVACY
+from govledger.apps.vital.app import APP as VITAL
 from govledger.ledger.app import App, Authority
 
 
@@ -26,6 +28,8 @@ INSTALLED: tuple[InstalledApp, ...] = (
     InstalledApp(GOVERNANCE),
     InstalledApp(ATTEST),
     InstalledApp(LAND),
+    InstalledApp(PRIVACY),
+    InstalledApp(VITAL),
 )
 
 

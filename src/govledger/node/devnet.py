@@ -17,6 +17,9 @@ import msgspec
 
 from govledger.apps import registry
 from govledger.apps.land.app import default_policies_json as land_policies_json
+from govledger.apps.privacy.app import DEFAULT_PURPOSES
+from govledger.apps.privacy.app import default_policies_json as privacy_policies_json
+from govledger.apps.vital.app import default_policies_json as vital_policies_json
 from govledger.crypto.keyfile import decrypt_key, encrypt_key
 from govledger.crypto.signatures import Scheme, SigningKey
 from govledger.errors import GovledgerError
@@ -38,6 +41,9 @@ DEV_MEMBERS: tuple[tuple[str, str, str, str, list[str]], ...] = (
     ("surveyor-1", "cadastre", "agency", "Cadastral Survey Office", ["surveyor"]),
     ("judge-1", "district-court", "court", "District Court", ["court"]),
     ("bank-1", "first-bank", "bank", "First National Bank", ["bank"]),
+    ("hospital-1", "city-hospital", "hospital", "City General Hospital", ["hospital", "medical_certifier"]),
+    ("civil-registrar-1", "civil-registry", "registry", "Civil Registry Office", ["registrar", "officiant"]),
+    ("dpo-1", "ministry-digital", "ministry", "Data Protection Officer", ["dpo", "auditor"]),
 )
 
 
@@ -107,12 +113,17 @@ def init_devnet(
         "governance.*": msgspec.to_builtins(HasRole(role="admin", count=1)),
         "attest.record": msgspec.to_builtins(HasRole(role="issuer", count=1)),
         **land_policies_json(),
+        **privacy_policies_json(),
+        **vital_policies_json(),
     }
     doc = GenesisDoc(
         chain_id=chain_id,
         genesis_time_ms=genesis_time_ms if genesis_time_ms is not None else int(time.time() * 1000),
         validators=[Validator(public_key=validator.public_key, power=10)],
-        app_state={"governance": {"orgs": list(orgs.values()), "members": members, "policies": policies}},
+        app_state={
+            "governance": {"orgs": list(orgs.values()), "members": members, "policies": policies},
+            "privacy": {"purposes": DEFAULT_PURPOSES},
+        },
     )
     genesis_bytes = dump_genesis(doc)
     init_chain(root, genesis_bytes)

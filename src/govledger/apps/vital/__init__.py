@@ -1,0 +1,1 @@
+"""Vital records app (births, deaths, marriages, divorces): see `govledger.apps.vital.app`."""
