@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from govledger.apps.attest.app import APP as ATTEST
+from govledger.apps.documents.app import APP as DOCUMENTS
 from govledger.apps.governance.app import APP as GOVERNANCE
 from govledger.apps.governance.app import AUTHORITY
 from govledger.apps.land.app import APP as LAND
@@ -30,6 +31,7 @@ INSTALLED: tuple[InstalledApp, ...] = (
     InstalledApp(LAND),
     InstalledApp(PRIVACY),
     InstalledApp(VITAL),
+    InstalledApp(DOCUMENTS),
 )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import msgspec
 
 from govledger.apps import registry
+from govledger.apps.documents.app import default_policies_json as documents_policies_json
 from govledger.apps.land.app import default_policies_json as land_policies_json
 from govledger.apps.privacy.app import DEFAULT_PURPOSES
 from govledger.apps.privacy.app import default_policies_json as privacy_policies_json
@@ -115,6 +116,7 @@ def init_devnet(
         **land_policies_json(),
         **privacy_policies_json(),
         **vital_policies_json(),
+        **documents_policies_json(),
     }
     doc = GenesisDoc(
         chain_id=chain_id,
