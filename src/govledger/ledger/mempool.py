@@ -169,6 +169,33 @@ class Mempool:
                 out.append(c)
         return out
 
+    def peek(self, max_txs: int, max_bytes: int) -> list[Candidate]:
+        """Up to `max_txs` transactions (at most `max_bytes` in total) in arrival order, NOT removed.
+
+        BFT proposing: a block proposed in a round that fails must not lose its transactions, so they
+        leave the mempool only when a block holding them commits (`remove`).
+        """
+        out: list[Candidate] = []
+        total = 0
+        with self._lock:
+            for c in self._pending.values():
+                if len(out) >= max_txs or total + len(c.raw) > max_bytes:
+                    break
+                out.append(c)
+                total += len(c.raw)
+        return out
+
+    def remove(self, tx_ids: Sequence[bytes]) -> int:
+        """Drop these transactions if pending (committed in a block, or no longer valid); how many were."""
+        removed = 0
+        with self._lock:
+            for tid in tx_ids:
+                c = self._pending.pop(tid, None)
+                if c is not None:
+                    self._forget(c)
+                    removed += 1
+        return removed
+
     def _forget(self, c: Candidate) -> None:
         self._bytes -= len(c.raw)
         signer = c.tx.payload.signers[0].key_id()

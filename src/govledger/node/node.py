@@ -55,7 +55,9 @@ Listener = Callable[[CommittedBlock], None]
 
 
 class Node:
-    def __init__(self, config: NodeConfig, validator_key: SigningKey) -> None:
+    def __init__(
+        self, config: NodeConfig, validator_key: SigningKey, *, require_validator: bool = True
+    ) -> None:
         self.config = config
         self.key = validator_key
         self.storage = Storage(config.data_dir / "chain", sync=config.sync)
@@ -71,7 +73,8 @@ class Node:
         self._produce_lock = threading.Lock()
         self.stats = {"blocks": 0, "txs": 0, "failed_txs": 0}
         vs = self.chain.validator_set(self.chain.height + 1)
-        if self.key.public_key.key_id() not in vs.by_id():
+        # A BFT node (node/bft.py) may be a full node, or a validator not in the current set.
+        if require_validator and self.key.public_key.key_id() not in vs.by_id():
             raise GovledgerError("node.not_validator", "this node's key is not in the validator set")
 
     # --- lifecycle -----------------------------------------------------------------------------------
