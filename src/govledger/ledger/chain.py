@@ -256,7 +256,8 @@ class Chain:
         with self.storage.snapshot() as snapshot:  # one read transaction for the whole block
             outcome = self.executor.run_block(snapshot, ctx, txs, ids)
             raw_vs = outcome.buffer.get(state_key(VALIDATORS_APP, VALIDATORS_KEY))
-            tree = SparseMerkleTree(snapshot).update(self.height, height, _tree_changes(outcome.buffer.writes))
+            changes = _tree_changes(outcome.buffer.writes)
+            tree = SparseMerkleTree(snapshot).update(self.height, height, changes)
         next_next = self.genesis.validator_set() if raw_vs is None else decode(raw_vs, ValidatorSet)
         header = Header(
             chain_id=self.chain_id,
