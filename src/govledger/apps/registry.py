@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from govledger.apps.attest.app import APP as ATTEST
+from govledger.apps.company.app import APP as COMPANY
 from govledger.apps.documents.app import APP as DOCUMENTS
 from govledger.apps.governance.app import APP as GOVERNANCE
 from govledger.apps.governance.app import AUTHORITY
+from govledger.apps.identity.app import APP as IDENTITY
 from govledger.apps.land.app import APP as LAND
 from govledger.apps.privacy.app import APP as PRIVACY
 from govledger.apps.vital.app import APP as VITAL
@@ -32,6 +34,8 @@ INSTALLED: tuple[InstalledApp, ...] = (
     InstalledApp(PRIVACY),
     InstalledApp(VITAL),
     InstalledApp(DOCUMENTS),
+    InstalledApp(COMPANY),
+    InstalledApp(IDENTITY, router="govledger.identity.api:router", cli="govledger.identity.cli:app"),
 )
 
 

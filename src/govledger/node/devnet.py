@@ -16,7 +16,9 @@ from pathlib import Path
 import msgspec
 
 from govledger.apps import registry
+from govledger.apps.company.app import default_policies_json as company_policies_json
 from govledger.apps.documents.app import default_policies_json as documents_policies_json
+from govledger.apps.identity.app import default_policies_json as identity_policies_json
 from govledger.apps.land.app import default_policies_json as land_policies_json
 from govledger.apps.privacy.app import DEFAULT_PURPOSES
 from govledger.apps.privacy.app import default_policies_json as privacy_policies_json
@@ -38,7 +40,9 @@ DEV_MEMBERS: tuple[tuple[str, str, str, str, list[str]], ...] = (
     ("admin-1", "ministry-digital", "ministry", "Ministry of Digital Affairs", ["admin"]),
     ("registrar-1", "land-registry", "registry", "National Land Registry", ["registrar", "issuer"]),
     ("notary-1", "notary-chamber", "notary", "Chamber of Notaries", ["notary", "issuer"]),
-    ("clerk-1", "company-registry", "registry", "Companies House", ["registrar", "issuer"]),
+    ("clerk-1", "company-registry", "registry", "Companies House", ["company_registrar", "issuer"]),
+    ("licensing-1", "economic-department", "agency", "Department of Economic Development", ["licensing"]),
+    ("trust-1", "ministry-digital", "ministry", "Trusted Issuer Registry", ["trust_registry"]),
     ("surveyor-1", "cadastre", "agency", "Cadastral Survey Office", ["surveyor"]),
     ("judge-1", "district-court", "court", "District Court", ["court"]),
     ("bank-1", "first-bank", "bank", "First National Bank", ["bank"]),
@@ -117,6 +121,8 @@ def init_devnet(
         **privacy_policies_json(),
         **vital_policies_json(),
         **documents_policies_json(),
+        **company_policies_json(),
+        **identity_policies_json(),
     }
     doc = GenesisDoc(
         chain_id=chain_id,

@@ -1,0 +1,1 @@
+"""Company registry app (incorporation, officers, shares, licences): see `govledger.apps.company.app`."""

@@ -1,0 +1,251 @@
+"""Read-only questions about the company register, and the data of a certificate.
+
+The node proves every key a query reads, so each query reads only what its answer needs, key by key,
+and says when a list is complete: a company lists its classes, licences and open resolutions and
+counts its versions, appointments and resolutions; a class counts its holders (`shareholders`, the one
+query that scans a holdings prefix, reports whether its page is complete). Ids that cannot exist
+answer None (or an empty list) without reading odd keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govledger.apps.company import rules, store
+from govledger.apps.company.model import (
+    ACTIVE,
+    MAX_PAGE,
+    Appointment,
+    AppointmentsPage,
+    CertificateLicence,
+    CertificateOfficer,
+    ClassRef,
+    CompanyAt,
+    CompanyCertificate,
+    CompanyId,
+    CompanyVersion,
+    Filing,
+    FilingRef,
+    HistoryPage,
+    HoldingRef,
+    KeyId,
+    Licence,
+    LicenceRef,
+    Party,
+    PartyId,
+    Resolution,
+    ResolutionRef,
+    ShareClass,
+    Shareholder,
+    Shareholders,
+    ShareholdersPage,
+    Shares,
+    Vote,
+    VoteRef,
+)
+from govledger.codec import decode_trusted
+from govledger.ledger.app import AppView, Query
+
+
+def _ok(*ids: str) -> bool:
+    return all(0 < len(i) <= 64 and i.isascii() and "/" not in i for i in ids)
+
+
+def _page(limit: int) -> int:
+    return min(max(limit, 1), MAX_PAGE)
+
+
+def company(view: AppView, p: CompanyId) -> CompanyVersion | None:
+    return store.get_company(view, p.company_id) if _ok(p.company_id) else None
+
+
+def company_at(view: AppView, p: CompanyAt) -> CompanyVersion | None:
+    if not _ok(p.company_id) or not 1 <= p.version < 10**10:
+        return None
+    return view.get_as(store.version_key(p.company_id, p.version), CompanyVersion)
+
+
+def history(view: AppView, p: HistoryPage) -> list[CompanyVersion]:
+    """The lifecycle: versions `from_version` .. (at most 100 per page), oldest first, each with its entry."""
+    current = company(view, CompanyId(p.company_id))
+    if current is None:
+        return []
+    first = max(1, p.from_version)
+    last = min(current.version, first + _page(p.limit) - 1)
+    out = []
+    for v in range(first, last + 1):
+        c = view.get_as(store.version_key(p.company_id, v), CompanyVersion)
+        assert c is not None, "company versions are never deleted"
+        out.append(c)
+    return out
+
+
+def officers(view: AppView, p: CompanyId) -> list[Appointment]:
+    """Current and scheduled appointments (compare their times with the answer's block time)."""
+    c = company(view, p)
+    return [] if c is None else list(c.officers)
+
+
+def appointments(view: AppView, p: AppointmentsPage) -> list[Appointment]:
+    """Every appointment ever made, in order, including ended ones (paged, at most 100)."""
+    c = company(view, CompanyId(p.company_id))
+    if c is None:
+        return []
+    first = max(1, p.from_seq)
+    last = min(c.appointments, first + _page(p.limit) - 1)
+    out = []
+    for seq in range(first, last + 1):
+        a = view.get_as(store.appointment_key(p.company_id, seq), Appointment)
+        assert a is not None, "appointments are never deleted"
+        out.append(a)
+    return out
+
+
+def share_class(view: AppView, p: ClassRef) -> ShareClass | None:
+    return store.get_class(view, p.company_id, p.class_id) if _ok(p.company_id, p.class_id) else None
+
+
+def shareholders(view: AppView, p: ShareholdersPage) -> Shareholders | None:
+    """Holders of one class in party-id order after `start_after`, with their numbers of shares."""
+    cls = share_class(view, ClassRef(p.company_id, p.class_id))
+    if cls is None:
+        return None
+    prefix = store.holdings_prefix(p.company_id, p.class_id)
+    rows = view.scan(prefix, limit=cls.holders)
+    listed = [Shareholder(k[len(prefix) :].decode(), decode_trusted(v, Shares).amount) for k, v in rows]
+    after = [h for h in listed if h.party_id > p.start_after]
+    page = after[: _page(p.limit)]
+    complete = len(rows) == cls.holders and len(page) == len(after)
+    return Shareholders(p.company_id, p.class_id, cls.issued, cls.holders, page, complete)
+
+
+def holding(view: AppView, p: HoldingRef) -> Shareholder | None:
+    if not _ok(p.company_id, p.class_id, p.party_id):
+        return None
+    return Shareholder(p.party_id, store.holding(view, p.company_id, p.class_id, p.party_id))
+
+
+def licence(view: AppView, p: LicenceRef) -> Licence | None:
+    return store.get_licence(view, p.company_id, p.licence_id) if _ok(p.company_id, p.licence_id) else None
+
+
+def licences(view: AppView, p: CompanyId) -> list[Licence]:
+    c = company(view, p)
+    if c is None:
+        return []
+    out = []
+    for lid in c.licences:
+        lic = store.get_licence(view, c.company_id, lid)
+        assert lic is not None, "a company lists only existing licences"
+        out.append(lic)
+    return out
+
+
+def resolution(view: AppView, p: ResolutionRef) -> Resolution | None:
+    if not _ok(p.company_id, p.resolution_id):
+        return None
+    return store.get_resolution(view, p.company_id, p.resolution_id)
+
+
+def resolutions(view: AppView, p: CompanyId) -> list[Resolution]:
+    """Every resolution of the company in id order (a company has `resolutions` of them; at most 1000)."""
+    c = company(view, p)
+    if c is None:
+        return []
+    rows = view.scan(store.resolutions_prefix(c.company_id), limit=c.resolutions)
+    return [decode_trusted(v, Resolution) for _, v in rows]
+
+
+def vote(view: AppView, p: VoteRef) -> Vote | None:
+    if not _ok(p.company_id, p.resolution_id, p.party_id):
+        return None
+    return view.get_as(store.vote_key(p.company_id, p.resolution_id, p.party_id), Vote)
+
+
+def filing(view: AppView, p: FilingRef) -> Filing | None:
+    if not _ok(p.company_id) or not 1 <= p.period <= 999_999:
+        return None
+    return view.get_as(store.filing_key(p.company_id, p.period), Filing)
+
+
+def party(view: AppView, p: PartyId) -> Party | None:
+    return store.get_party(view, p.party_id) if _ok(p.party_id) else None
+
+
+def party_by_key(view: AppView, p: KeyId) -> Party | None:
+    party_id = store.party_of_key(view, p.key_id) if len(p.key_id) == rules.KEY_ID_BYTES else None
+    return None if party_id is None else store.get_party(view, party_id)
+
+
+def certificate_data(view: AppView, company_id: str) -> CompanyCertificate | None:
+    """What a certificate of incorporation / good standing states for `company_id` (pure in `view`).
+
+    Officers appear by party id, role and personal-data commitment: whoever issues the certificate as a
+    verifiable credential fetches their names from the vault, and the holder can prove they match.
+    """
+    c = company(view, CompanyId(company_id))
+    if c is None:
+        return None
+    cert_officers = []
+    for a in c.officers:
+        if a.ended_ms:
+            continue  # scheduled to end or ended: a certificate lists the standing appointments
+        who = store.get_party(view, a.party_id)
+        assert who is not None, "an officer is a registered party"
+        cert_officers.append(CertificateOfficer(a.party_id, a.role, a.appointed_ms, who.commitment))
+    classes = []
+    for class_id in c.classes:
+        cls = store.get_class(view, c.company_id, class_id)
+        assert cls is not None, "a company lists only existing classes"
+        classes.append(cls)
+    cert_licences = [
+        CertificateLicence(lic.licence_id, lic.activities, lic.status, lic.expires_ms)
+        for lic in licences(view, CompanyId(company_id))
+    ]
+    good = c.status == ACTIVE and not c.in_default and c.strike_off_notice is None
+    return CompanyCertificate(
+        company_id=c.company_id,
+        name=c.name,
+        legal_form=c.legal_form,
+        status=c.status,
+        good_standing=good,
+        incorporated_ms=c.incorporated_ms,
+        original_incorporation_ms=c.original_incorporation_ms,
+        articles_sha256=c.articles_sha256,
+        office_commitment=c.office_commitment,
+        officers=cert_officers,
+        share_classes=classes,
+        licences=cert_licences,
+        filed_through=c.filed_through,
+        next_filing_due_ms=c.next_filing_due_ms,
+        in_default=c.in_default,
+        strike_off_notice=c.strike_off_notice,
+        ended_ms=c.ended_ms,
+        version=c.version,
+        last_entry=c.entry,
+    )
+
+
+def _certificate(view: AppView, p: CompanyId) -> CompanyCertificate | None:
+    return certificate_data(view, p.company_id) if _ok(p.company_id) else None
+
+
+QUERIES: dict[str, Query[Any]] = {
+    "company": Query(CompanyId, company, "The company's current register entry (its latest version)."),
+    "company_at": Query(CompanyAt, company_at, "One version of a company's register entry."),
+    "history": Query(HistoryPage, history, "Every version from incorporation to dissolution, paged."),
+    "officers": Query(CompanyId, officers, "Current and scheduled directors and secretaries."),
+    "appointments": Query(AppointmentsPage, appointments, "Every appointment ever made, paged."),
+    "share_class": Query(ClassRef, share_class, "A share class: votes, par value, authorised, issued."),
+    "shareholders": Query(ShareholdersPage, shareholders, "Holders of a share class, paged."),
+    "holding": Query(HoldingRef, holding, "A party's shares of one class."),
+    "licence": Query(LicenceRef, licence, "A licence: activities, term, expiry, status, reason."),
+    "licences": Query(CompanyId, licences, "Every licence of a company."),
+    "resolution": Query(ResolutionRef, resolution, "A resolution: record height, deadline, tally, result."),
+    "resolutions": Query(CompanyId, resolutions, "Every resolution of a company."),
+    "vote": Query(VoteRef, vote, "A party's vote on a resolution, with its weight."),
+    "filing": Query(FilingRef, filing, "The annual return of one period, if filed."),
+    "party": Query(PartyId, party, "A party: kind, commitment, key ids."),
+    "party_by_key": Query(KeyId, party_by_key, "The party a key id is bound to."),
+    "certificate": Query(CompanyId, _certificate, "What a certificate of good standing states."),
+}

@@ -1,0 +1,1 @@
+"""The identity app: ledger DIDs, trusted-issuer registry, status lists (see app.py)."""

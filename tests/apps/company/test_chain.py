@@ -1,0 +1,154 @@
+"""On the real chain: signed transactions, LMDB, two nodes reaching the same roots, proved queries."""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from govledger.apps.company.app import APP as COMPANY
+from govledger.apps.company.app import DEFAULT_POLICIES
+from govledger.apps.company.model import CompanyCertificate
+from govledger.apps.company.queries import certificate_data
+from govledger.apps.governance.app import AUTHORITY
+from govledger.codec import decode
+from govledger.ledger.app import AppView
+from govledger.ledger.block import Block
+from govledger.ledger.proofs import verify_state
+from govledger.node.queries import run_query
+
+from .gen import check_invariants, operation
+from .harness import (
+    DAY_MS,
+    PARTY_KEYS,
+    A,
+    CompanyChain,
+    codes,
+    genesis_bytes,
+    incorporation,
+    person,
+    signers_for,
+)
+
+_NONCES = itertools.count(1)
+
+
+def _populate(c: CompanyChain) -> None:
+    regs = [
+        c.tx("register_party", person(p, k), A.clerk, k, nonce=next(_NONCES)) for p, k in PARTY_KEYS.items()
+    ]
+    assert codes(c.commit(regs).receipts) == ["ok"] * len(regs)
+    body = incorporation()
+    p = c.commit([c.tx("incorporate", body, A.clerk, *signers_for(body), nonce=next(_NONCES))])
+    assert codes(p.receipts) == ["ok"]
+
+
+def test_genesis_installs_the_default_policies(chain: CompanyChain) -> None:
+    gov = AppView(chain.storage, "governance")
+    for target, req in DEFAULT_POLICIES.items():
+        assert AUTHORITY.policy(gov, *target.split(".")) == req
+
+
+def test_the_certificate_is_proved_and_re_derivable_offline(chain: CompanyChain) -> None:
+    _populate(chain)
+    assert chain.storage.subject_history("company", "ACME") == [(2, 0)]
+    answer = run_query(chain.chain, COMPANY, "certificate", {"company_id": "ACME"})
+    assert isinstance(answer.result, CompanyCertificate) and answer.result.good_standing
+    proven = verify_state(answer.proof, chain.chain.validator_set(answer.height))
+
+    class Proven:
+        """A state reader holding only what the proof proves."""
+
+        def get(self, full_key: bytes) -> bytes | None:
+            app, _, key = full_key.partition(b"\x00")
+            return proven[(app.decode(), key)]
+
+        def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
+            raise AssertionError("certificate_data must not scan")
+
+    assert certificate_data(AppView(Proven(), "company"), "ACME") == answer.result
+
+
+def _replay(a: CompanyChain, b: CompanyChain, raws: list[bytes], advance_ms: int) -> None:
+    pending = a.commit(raws, advance_ms)
+    replayed = b.chain.execute_block(decode(pending.block_bytes, Block))
+    assert replayed.header == pending.header
+    assert replayed.receipts == pending.receipts
+    b.chain.commit(replayed, a.storage.commit(pending.header.height))
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), blocks=st.integers(1, 5))
+def test_two_nodes_reach_the_same_state_root(data: st.DataObject, blocks: int) -> None:
+    genesis = genesis_bytes()
+    with tempfile.TemporaryDirectory() as tmp:
+        a = CompanyChain(Path(tmp) / "a", genesis)
+        b = CompanyChain(Path(tmp) / "b", genesis)
+        try:
+            assert a.chain.tip == b.chain.tip
+            _populate(a)
+            for h in (1, 2):
+                blk = a.storage.block(h)
+                assert blk is not None
+                b.chain.commit(b.chain.execute_block(blk), a.storage.commit(h))
+            for _ in range(blocks):
+                view = AppView(a.storage, "company")
+                ops = [
+                    data.draw(operation(view, a.chain.height + 1, a.time_ms + 1000))
+                    for _ in range(data.draw(st.integers(0, 5)))
+                ]
+                raws = [a.tx(op, body, *signers, nonce=next(_NONCES)) for op, body, signers in ops]
+                _replay(a, b, raws, data.draw(st.sampled_from([1000, DAY_MS, 40 * DAY_MS])))
+            assert a.chain.tip.state_root == b.chain.tip.state_root
+            assert a.chain.tree.root_hash(a.chain.height) == a.chain.tip.state_root
+            check_invariants(dict(a.storage.scan_prefix(b"company\x00", 100_000)))
+        finally:
+            a.close()
+            b.close()
+
+
+def test_a_full_lifecycle_replays_to_the_same_roots(tmp_path: Path) -> None:
+    """Overdue return swept, licence renewed then suspended, notice, strike-off (removing timers that
+    are gone already): a second node replaying the blocks reaches every root."""
+    from govledger.apps.company.model import GiveStrikeOffNotice, IssueLicence, PayLicenceFee, StrikeOff
+
+    from .harness import BOARD, YEAR_MS, sha
+
+    genesis = genesis_bytes()
+    a = CompanyChain(tmp_path / "a", genesis)
+    b = CompanyChain(tmp_path / "b", genesis)
+    try:
+        _populate(a)
+        for h in (1, 2):
+            blk = a.storage.block(h)
+            assert blk is not None
+            b.chain.commit(b.chain.execute_block(blk), a.storage.commit(h))
+        licence = IssueLicence("ACME", "L1", ["trading"], 200 * DAY_MS, 100, "AED", "P1")
+        fee = PayLicenceFee("ACME", "L1", 2, "P2", 100, "AED")
+        steps: list[tuple[list[bytes], int]] = [
+            ([a.tx("issue_licence", licence, *BOARD, A.licensing, nonce=next(_NONCES))], 1000),
+            ([a.tx("pay_licence_fee", fee, A.licensing, nonce=next(_NONCES))], 1000),
+            ([], 201 * DAY_MS),  # renewed
+            ([], 2 * YEAR_MS),  # return overdue (swept), licence suspended
+        ]
+        for raws, advance in steps:
+            _replay(a, b, raws, advance)
+        notice = GiveStrikeOffNotice("ACME", "missing_filings", sha("n"), a.time_ms + 31 * DAY_MS)
+        _replay(a, b, [a.tx("give_strike_off_notice", notice, A.clerk, nonce=next(_NONCES))], 1000)
+        pending = a.build([a.tx("strike_off", StrikeOff("ACME"), A.clerk, nonce=next(_NONCES))], 31 * DAY_MS)
+        assert codes(pending.receipts) == ["ok"]
+        a.chain.commit(pending, a.sign_commit(pending))
+        replayed = b.chain.execute_block(decode(pending.block_bytes, Block))
+        b.chain.commit(replayed, a.storage.commit(pending.header.height))
+        assert a.chain.tip.state_root == b.chain.tip.state_root
+        company = run_query(a.chain, COMPANY, "company", {"company_id": "ACME"}).result
+        assert company.status == "struck_off" and company.in_default
+        lic = run_query(a.chain, COMPANY, "licence", {"company_id": "ACME", "licence_id": "L1"}).result
+        assert (lic.status, lic.reason, lic.term) == ("lapsed", "company_struck_off", 2)
+        check_invariants(dict(a.storage.scan_prefix(b"company\x00", 100_000)))
+    finally:
+        a.close()
+        b.close()
