@@ -17,6 +17,7 @@ from govledger.apps.identity.app import APP as IDENTITY
 from govledger.apps.land.app import APP as LAND
 from govledger.apps.privacy.app import APP as PRIVACY
 from govledger.apps.vital.app import APP as VITAL
+from govledger.apps.voting.app import APP as VOTING
 from govledger.ledger.app import App, Authority
 
 
@@ -36,6 +37,7 @@ INSTALLED: tuple[InstalledApp, ...] = (
     InstalledApp(DOCUMENTS),
     InstalledApp(COMPANY),
     InstalledApp(IDENTITY, router="govledger.identity.api:router", cli="govledger.identity.cli:app"),
+    InstalledApp(VOTING, cli="govledger.cli.election:app"),
 )
 
 

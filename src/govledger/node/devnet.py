@@ -23,6 +23,7 @@ from govledger.apps.land.app import default_policies_json as land_policies_json
 from govledger.apps.privacy.app import DEFAULT_PURPOSES
 from govledger.apps.privacy.app import default_policies_json as privacy_policies_json
 from govledger.apps.vital.app import default_policies_json as vital_policies_json
+from govledger.apps.voting.app import default_policies_json as voting_policies_json
 from govledger.crypto.keyfile import decrypt_key, encrypt_key
 from govledger.crypto.signatures import Scheme, SigningKey
 from govledger.errors import GovledgerError
@@ -43,6 +44,10 @@ DEV_MEMBERS: tuple[tuple[str, str, str, str, list[str]], ...] = (
     ("clerk-1", "company-registry", "registry", "Companies House", ["company_registrar", "issuer"]),
     ("licensing-1", "economic-department", "agency", "Department of Economic Development", ["licensing"]),
     ("trust-1", "ministry-digital", "ministry", "Trusted Issuer Registry", ["trust_registry"]),
+    ("election-official-1", "electoral-commission", "agency", "Electoral Commission", ["election_official"]),
+    ("returning-officer-1", "returning-officers", "agency", "Returning Officers", ["guardian"]),
+    ("returning-officer-2", "returning-officers", "agency", "Returning Officers", ["guardian"]),
+    ("returning-officer-3", "returning-officers", "agency", "Returning Officers", ["guardian"]),
     ("surveyor-1", "cadastre", "agency", "Cadastral Survey Office", ["surveyor"]),
     ("judge-1", "district-court", "court", "District Court", ["court"]),
     ("bank-1", "first-bank", "bank", "First National Bank", ["bank"]),
@@ -123,6 +128,7 @@ def init_devnet(
         **documents_policies_json(),
         **company_policies_json(),
         **identity_policies_json(),
+        **voting_policies_json(),
     }
     doc = GenesisDoc(
         chain_id=chain_id,

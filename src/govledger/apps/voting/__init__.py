@@ -1,0 +1,1 @@
+"""Voting: ElectionGuard 2.0 elections on the ledger (see app.py)."""

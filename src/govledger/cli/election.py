@@ -1,0 +1,160 @@
+"""`govledger election`: verify an election record, export one from the ledger, look up a ballot.
+
+- `verify RECORD` is the independent verifier: it reads a record file (what `export` writes, JSON or
+  MessagePack, or a bare ElectionGuard `ElectionRecord`) and runs `voting.verify.verify_election`
+  plus the ledger's own checks. Exit 0 when everything holds; exit 1 with every failing check as
+  `[step] message` on stderr (step ids are those of ElectionGuard 2.0 §6.2, "L.*" the ledger's);
+  exit 2 with one line `error: election.bad_record: ...` when the file is not a record at all.
+  It needs no node and no network.
+- `export --election ID --out FILE` reads a tallied election through the API with the SDK, which
+  verifies every answer's state proof against a header signed by the validators, and writes the
+  record (JSON if FILE ends in .json, canonical MessagePack otherwise).
+- `lookup CODE` is the voter's check: is the ballot with this confirmation code (64 hex digits) on
+  the ledger, since which height, and does it count? The answer is proof-verified; for a challenged
+  ballot the reveal is re-encrypted locally (the Benaloh check on a second device) and the revealed
+  selections are printed. Exit 1 when no ballot has that code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import typer
+
+from govledger.apps.voting import record as election_record
+from govledger.apps.voting.model import CHALLENGED, BallotEntry, BallotStatus, Election
+from govledger.cli.common import URL_OPTION, err_console, print_json, say, state_of
+from govledger.codec import from_jsonable
+from govledger.errors import GovledgerError
+from govledger.sdk import Client
+from govledger.voting.ballot import ElectionContext, check_reveal
+from govledger.voting.group import from_bytes
+
+app = typer.Typer(
+    name="election",
+    help="Elections: verify a record offline, export one from the ledger, look up a ballot.",
+    no_args_is_help=True,
+)
+
+MAX_FAILURES_SHOWN = 50
+
+
+def _client(ctx: typer.Context, url: str) -> Client:
+    """A verifying client (trust pinned to <home>/genesis.json when present); tests replace it."""
+    return state_of(ctx).client(url)
+
+
+@app.command("verify")
+def verify(
+    path: Path = typer.Argument(..., metavar="RECORD", help="Record file from `election export`."),
+) -> None:
+    """Verify an election record with the independent ElectionGuard 2.0 verifier (no network)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise GovledgerError("cli.unreadable", f"cannot read {path}: {exc.strerror}") from None
+    loaded = election_record.load(data)
+    with err_console.status("verifying (about 0.15 s per ballot)"):
+        report = election_record.verify_export(loaded)
+    if report.ok:
+        typer.echo(report.summary())
+        return
+    passed = sum(report.passed.values())
+    typer.echo(f"error: election.invalid: {report.failure_count} check(s) failed, {passed} passed", err=True)
+    for failure in report.failures[:MAX_FAILURES_SHOWN]:
+        typer.echo(f"  {failure}", err=True)
+    if report.failure_count > MAX_FAILURES_SHOWN:
+        typer.echo(f"  ... and {report.failure_count - MAX_FAILURES_SHOWN} more", err=True)
+    raise typer.Exit(1)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    election_id: str = typer.Option(..., "--election", help="Election id."),
+    out: Path = typer.Option(..., "--out", help="Output file (.json for JSON, else MessagePack)."),
+    url: str = URL_OPTION,
+) -> None:
+    """Export a tallied election's record from the ledger, every read proof-verified."""
+    with _client(ctx, url) as client:
+        chain_id = client.trust.chain_id
+        exported = election_record.export_election(
+            election_record.client_fetch(client), chain_id, election_id
+        )
+    data = election_record.dump(exported, as_json=out.suffix.lower() == ".json")
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise GovledgerError("cli.unwritable", f"cannot write {out}: {exc.strerror}") from None
+    r = exported.record
+    cast = sum(1 for b in r.ballots if b.state == "cast")
+    say(
+        f"wrote {out} ({len(data):,} bytes): {cast} counted and {len(r.ballots) - cast} challenged ballots, "
+        f"{len(exported.uncounted)} uncounted, read at height {exported.height}"
+    )
+
+
+def _parse_code(text: str) -> bytes:
+    try:
+        code = bytes.fromhex(text.strip())
+    except ValueError:
+        code = b""
+    if len(code) != 32:
+        raise GovledgerError("election.bad_code", "a confirmation code is 64 hexadecimal digits")
+    return code
+
+
+def _query(client: Client, name: str, params: dict[str, Any]) -> tuple[Any, Any]:
+    answer = client.query_answer("voting", name, params)
+    return answer.result, answer.proof
+
+
+def _reveal_report(client: Client, status: BallotStatus) -> dict[str, Any]:
+    """The Benaloh check on this machine: re-encrypt the revealed selections and compare."""
+    raw_entry, _ = _query(
+        client, "ballot", {"election_id": status.election_id, "ballot_id": status.ballot_id}
+    )
+    raw_election, _ = _query(client, "election", {"election_id": status.election_id})
+    entry = from_jsonable(raw_entry, BallotEntry)
+    election = from_jsonable(raw_election, Election)
+    if entry.reveal is None:
+        return {"reveal_check": ["the challenged ballot has no reveal"]}
+    ctx = ElectionContext.create(
+        election.manifest, from_bytes(election.joint_key), election.extended_base_hash
+    )
+    problems = check_reveal(ctx, entry.ballot, entry.reveal)
+    revealed = {}
+    for pc in entry.reveal.plaintext.contests:
+        contest = next(c for c in election.manifest.contests if c.label == pc.label)
+        revealed[pc.label] = [o for o, v in zip(contest.options, pc.votes, strict=True) for _ in range(v)]
+    return {"revealed": revealed, "reveal_check": problems or "ok"}
+
+
+@app.command("lookup")
+def lookup(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="The confirmation code the device showed (64 hex digits)."),
+    url: str = URL_OPTION,
+) -> None:
+    """Look up a ballot by its confirmation code: included? since which height? counted?"""
+    raw_code = _parse_code(code)
+    with _client(ctx, url) as client:
+        result, proof = _query(client, "ballot_by_code", {"code": msgspec.to_builtins(raw_code)})
+        if result is None:
+            print_json({"included": False, "confirmation_code": raw_code.hex(), "height": proof.height})
+            say(f"no ballot with this code at height {proof.height} (absence proved)")
+            raise typer.Exit(1)
+        status = from_jsonable(result, BallotStatus)
+        out: dict[str, Any] = {
+            "included": True,
+            **msgspec.to_builtins(status),
+            "confirmation_code": status.confirmation_code.hex(),
+            "tx_id": status.tx_id.hex(),
+        }
+        if status.status == CHALLENGED:
+            out.update(_reveal_report(client, status))
+    print_json(out)
+    signers = 0 if proof.commit is None else len(proof.commit.signatures)
+    say(f"proof verified against header {proof.header.height} signed by {signers} validator(s)")
