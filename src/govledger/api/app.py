@@ -1,7 +1,10 @@
-"""The application factory: `create_app(node)` wires routes, error handlers, the commit hub and metrics.
+"""The application factory: `create_app(node)` wires routes, error handlers, the commit hub and metrics,
+and the node's services (api/services.py: installed apps' routers, the identity service, document
+verification, certificates, the vault).
 
-The node's commit listener (hub + metrics) is registered here and removed at application shutdown.
-Everything the routes need lives in one `ApiContext` on `app.state.ctx`.
+The node's commit listeners (hub + metrics, certificate revocation) are registered here and removed at
+application shutdown, when the services (vault, certificate index) are closed too. Everything the core
+routes need lives in one `ApiContext` on `app.state.ctx`; the services live on `app.state.services`.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from govledger.api.hub import CommitHub
 from govledger.api.metrics import Metrics
 from govledger.api.models import GenesisInfo
 from govledger.api.routes import blocks, events, state, system, txs
+from govledger.api.services import install
 from govledger.codec import to_json
 from govledger.errors import GovledgerError
 from govledger.node.node import Node
+from govledger.node.services import NodeServices
 
 DESCRIPTION = """\
 A permissioned ledger for public registries where every read carries a proof.
@@ -72,6 +77,7 @@ def create_app(
         sse_keepalive_s=sse_keepalive_s,
     )
     node.add_listener(hub.on_commit)
+    services: list[NodeServices] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -79,6 +85,8 @@ def create_app(
             yield
         finally:
             node.remove_listener(hub.on_commit)
+            for svc in services:
+                svc.close()
 
     app = FastAPI(
         title="govledger",
@@ -91,10 +99,17 @@ def create_app(
             {"name": "state", "description": "Proof-carrying reads of app state."},
             {"name": "events", "description": "Committed events, live."},
             {"name": "node", "description": "Apps, genesis, health and metrics."},
+            {
+                "name": "certificates",
+                "description": "Certificates from the registers: issue, verify, status.",
+            },
+            {"name": "vault", "description": "Personal data: store (registry offices), read (logged first)."},
+            {"name": "identity", "description": "DIDs, trusted issuers, status lists, OpenID4VCI/VP."},
         ],
     )
     app.state.ctx = ctx
     install_error_handlers(app)
     for module in (txs, blocks, state, events, system):
         app.include_router(module.router)
+    services.append(install(app, node))
     return app
