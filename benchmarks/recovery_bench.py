@@ -36,15 +36,15 @@ class RecoveryResult:
 
 def fill(path: Path, count: int) -> None:
     """Child: fill, then commit durably forever, printing 'filled' once the target is reached."""
-    from benchmarks.node_bench import _genesis, presign
     from govledger.crypto.signatures import SigningKey
     from govledger.ledger.chain import Candidate
     from govledger.ledger.tx import decode_tx, tx_id
     from govledger.node.devnet import init_chain
+    from govledger.node.loadgen import bench_genesis, presign
 
     validator = SigningKey.from_private_bytes(1, b"\x01" * 32)  # type: ignore[arg-type]
     issuers = [SigningKey.from_private_bytes(1, bytes([i + 2]) * 32) for i in range(4)]  # type: ignore[arg-type]
-    init_chain(path, _genesis(validator, issuers))
+    init_chain(path, bench_genesis(validator, issuers))
     storage = Storage(path / "chain", sync=False)
     chain = Chain(storage, registry.apps(), registry.authority(), BatchVerifier(threads=1))
     done = 0

@@ -18,7 +18,7 @@ import httpx
 import typer
 from typer.core import TyperGroup
 
-from govledger.cli import demo, keys, node_cmd, read_cmd, tx_cmd, verify_chain
+from govledger.cli import demo, election, keys, network, node_cmd, plugins, read_cmd, tx_cmd, verify_chain
 from govledger.cli.common import SCHEMES, CliState, parse_scheme, say, state_of
 from govledger.crypto.keyfile import DEFAULT_SCRYPT_N
 from govledger.errors import GovledgerError
@@ -139,18 +139,31 @@ def init(
 
 
 @app.command()
-def bench() -> None:
-    """Benchmarks live in benchmarks/: run `make bench`."""
-    say("use `make bench` (benchmarks/run.py); it writes docs/benchmarks.md")
+def bench(
+    duration_s: float = typer.Option(10.0, "--duration", min=1.0, max=600.0, help="Seconds of load."),
+    rate: int = typer.Option(0, "--rate", min=0, help="Offered tx/s (open loop); 0 saturates (closed loop)."),
+) -> None:
+    """Quick single-validator benchmark on a temporary chain (the full suite with baselines: `make bench`)."""
+    from govledger.node.loadgen import run_node
+
+    r = run_node(duration_s, rate or 12_000, open_loop_rate=rate)
+    say(
+        f"{r.committed:,} signed transactions committed durably in {r.duration_s:.1f} s: "
+        f"{r.tx_per_s:,.0f} tx/s, submit-to-commit p50 {r.latency_ms_p50:,.0f} ms, "
+        f"p99 {r.latency_ms_p99:,.0f} ms, CPU {r.cpu_us_per_tx:,.0f} us/tx, {r.rejected} rejected"
+    )
 
 
 app.add_typer(keys.app, name="keys")
 app.add_typer(node_cmd.app, name="node")
+app.add_typer(network.app, name="network")
 app.add_typer(tx_cmd.app, name="tx")
 app.command("query")(read_cmd.query)
 app.command("state")(read_cmd.state)
 app.command("verify-chain")(verify_chain.command)
 app.command("demo")(demo.command)
+plugins.mount(app)
+app.add_typer(election.app, name="election")
 
 if __name__ == "__main__":
     app()

@@ -2,6 +2,8 @@
 
 One node per home (an exclusive lock on `<home>/node.lock`). Ctrl-C or SIGTERM stops the server
 gracefully, then the node (block thread joined, storage closed), and the command exits 0.
+With more than one validator in genesis.json (or `--bft`) the node runs as a BFT network node
+(`node/bft.py`, options `--p2p-*`, `--peers`, `--full-node`, timeouts; see docs/bft.md).
 `--seed-demo` seeds demo data through the API once the server is up (see `govledger demo`).
 """
 
@@ -21,8 +23,10 @@ from types import FrameType
 import typer
 import uvicorn
 
+from govledger.cli import network
 from govledger.cli.common import CliState, say, state_of
 from govledger.errors import GovledgerError
+from govledger.node.bft import BftNode
 from govledger.node.node import Node, NodeConfig
 
 app = typer.Typer(help="Run a node.", no_args_is_help=True)
@@ -92,6 +96,17 @@ def start(
     block_interval_ms: int = typer.Option(200, "--block-interval-ms", min=1, help="Block cut interval."),
     seed_demo: bool = typer.Option(False, "--seed-demo", help="Seed demo data once the API is up."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+    bft: bool = typer.Option(False, "--bft", help="BFT mode even with one validator in genesis."),
+    p2p_host: str = typer.Option("127.0.0.1", "--p2p-host", help="BFT: interface for peer links."),
+    p2p_port: int = typer.Option(26656, "--p2p-port", min=0, max=65535, help="BFT: peer port."),
+    peers: Path | None = typer.Option(None, "--peers", help="BFT: peers.json or a network manifest."),
+    full_node: bool = typer.Option(False, "--full-node", help="BFT: follow consensus, never sign."),
+    empty_block_interval_ms: int | None = typer.Option(
+        None, "--empty-block-interval-ms", min=0, help="Heartbeat blocks (default: BFT 1000, solo off)."
+    ),
+    timeout_propose_ms: int = typer.Option(3000, "--timeout-propose-ms", min=1, help="BFT: propose timeout."),
+    timeout_vote_ms: int = typer.Option(1000, "--timeout-vote-ms", min=1, help="BFT: prevote/precommit."),
+    commit_wait_ms: int = typer.Option(0, "--commit-wait-ms", min=0, help="BFT: pause after a commit."),
 ) -> None:
     """Run the node and serve the REST API (docs at /docs) until Ctrl-C or SIGTERM."""
     from govledger.api import create_app
@@ -100,18 +115,41 @@ def start(
     key_name = _validator_key_name(st)
     with _home_lock(st.home):
         key = st.load_key(key_name)
-        node = Node(NodeConfig(data_dir=st.home, block_interval_ms=block_interval_ms), key)
+        use_bft = bft or network.genesis_validator_count(st.home) > 1
+        heartbeat_ms = empty_block_interval_ms if empty_block_interval_ms is not None else 1000 * use_bft
+        config = NodeConfig(
+            data_dir=st.home, block_interval_ms=block_interval_ms, empty_block_interval_ms=heartbeat_ms
+        )
+        node: Node
+        if use_bft:
+            node = network.bft_node_from_options(
+                st,
+                key,
+                config,
+                p2p_host=p2p_host,
+                p2p_port=p2p_port,
+                peers_file=peers,
+                full_node=full_node,
+                timeout_propose_ms=timeout_propose_ms,
+                timeout_vote_ms=timeout_vote_ms,
+                commit_wait_ms=commit_wait_ms,
+            )
+        else:
+            node = Node(config, key)
         try:
             node.start()
-            config = uvicorn.Config(
-                create_app(node),
+            api = create_app(node)
+            if isinstance(node, BftNode):
+                api.include_router(network.status_router(node))
+            server_config = uvicorn.Config(
+                api,
                 host=host,
                 port=port,
                 log_level=log_level.lower(),
                 access_log=False,
                 timeout_graceful_shutdown=3,
             )
-            server = uvicorn.Server(config)
+            server = uvicorn.Server(server_config)
             if seed_demo:
                 url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
                 threading.Thread(target=_seed_when_up, args=(server, st, url), daemon=True).start()

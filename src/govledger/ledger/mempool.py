@@ -70,7 +70,8 @@ class Mempool:
     def pending_bytes(self) -> int:
         return self._bytes
 
-    def admit(self, raws: Sequence[bytes]) -> list[Admitted]:
+    def admit(self, raws: Sequence[bytes], *, precheck: bool | None = None) -> list[Admitted]:
+        """Admit a batch; `precheck` overrides the mempool's setting (BFT: gossiped transactions)."""
         if len(raws) > MAX_BATCH:
             raise GovledgerError("mempool.batch_too_large", f"a batch holds at most {MAX_BATCH} transactions")
         results: list[Admitted | None] = [None] * len(raws)
@@ -86,7 +87,7 @@ class Mempool:
             decoded.append((i, Candidate(raw=bytes(raw), tx=t, tx_id=txmod.tx_id(t.payload))))
         decoded = self._drop_known(decoded, results)
         decoded = self._verify(decoded, results)
-        if self.precheck:
+        if self.precheck if precheck is None else precheck:
             decoded = self._precheck(decoded, results, next_height)
         with self._lock:
             for i, c in decoded:

@@ -4,7 +4,9 @@ Trust on first use: unless the caller pins `trusted_validators` / `genesis_hash`
 e.g. `trust_from_genesis(open("genesis.json").read())`), the first call fetches `/v1/genesis`, checks it
 against block 0, and from then on trusts that genesis validator set and genesis block hash. Pinning is
 the safe choice whenever the genesis document is available out of band; TOFU trusts the first node
-the client talks to.
+the client talks to. Every proof-carrying read is checked against the validator set that signs its
+header, which the light client (`sdk/light.py`) certifies by following the chain of validator sets
+from genesis.
 
 Errors: API failures raise `RemoteError(code, message)`, a dead URL raises `NodeUnreachable`, a proof
 that does not verify raises `VerificationError`; all are `GovledgerError`s.
@@ -32,12 +34,13 @@ from govledger.api.models import (
     TxStatus,
 )
 from govledger.codec import encode
-from govledger.ledger.block import ValidatorSet
+from govledger.ledger.block import Header, ValidatorSet
 from govledger.ledger.proofs import StateProof, TxProof
 from govledger.ledger.tx import Transaction
 from govledger.node.queries import QueryAnswer
 from govledger.sdk.builder import TxBuilder
 from govledger.sdk.errors import NodeUnreachable, RemoteError, VerificationError
+from govledger.sdk.light import LightBlock, LightClient
 from govledger.sdk.verify import Trust, check_header, verify_query_answer, verify_state_read, verify_tx_proof
 
 T = TypeVar("T")
@@ -71,6 +74,7 @@ class Client:
         self._pinned_validators = trusted_validators
         self._pinned_genesis_hash = genesis_hash
         self._trust = trust
+        self._light: LightClient | None = None
 
     def close(self) -> None:
         if self._own_http:
@@ -158,6 +162,25 @@ class Client:
             check_header(block0.header, trust)
         return trust
 
+    @property
+    def light(self) -> LightClient:
+        """The light client following validator-set changes from the trusted genesis set."""
+        if self._light is None:
+            trust = self.trust
+            self._light = LightClient(
+                trust.validators,
+                trust.genesis_hash,
+                lambda h: _light_block(self.block(h)),
+                lambda h: self.validators(h),
+            )
+        return self._light
+
+    def _trust_for(self, header: Header) -> Trust:
+        """The trust to check a proof with: the certified validator set of its header's height."""
+        trust = self.trust
+        validators = self.light.validators_for(header)
+        return Trust(chain_id=trust.chain_id, validators=validators, genesis_hash=trust.genesis_hash)
+
     def tx_builder(self) -> TxBuilder:
         return TxBuilder(self.trust.chain_id)
 
@@ -216,7 +239,7 @@ class Client:
         """The transaction's inclusion proof, verified against a trusted header (unless verify=False)."""
         proof = self._get(f"/v1/txs/{_hex_id(tx_id)}/proof", TxProof)
         if self.verify:
-            verify_tx_proof(proof, self.trust, bytes.fromhex(_hex_id(tx_id)))
+            verify_tx_proof(proof, self._trust_for(proof.header), bytes.fromhex(_hex_id(tx_id)))
         return proof
 
     # --- state --------------------------------------------------------------------------------------
@@ -224,7 +247,7 @@ class Client:
     def get_state_proof(self, app: str, key: bytes, height: int | None = None) -> StateProof:
         proof = self._get(f"/v1/state/{app}/{key.hex()}", StateProof, height=height)
         if self.verify:
-            verify_state_read(proof, self.trust, app, key, height)
+            verify_state_read(proof, self._trust_for(proof.header), app, key, height)
         return proof
 
     def get_state(self, app: str, key: bytes, height: int | None = None) -> bytes | None:
@@ -242,7 +265,7 @@ class Client:
         )
         answer = self._decode(resp, QueryAnswer)
         if self.verify:
-            verify_query_answer(answer, self.trust, app, name, params)
+            verify_query_answer(answer, self._trust_for(answer.proof.header), app, name, params)
         return answer
 
     def query(self, app: str, name: str, /, **params: Any) -> Any:
@@ -296,6 +319,10 @@ class Client:
                         pending_event = ""
         except httpx.TransportError as exc:
             raise NodeUnreachable(self.base_url, str(exc) or type(exc).__name__) from None
+
+
+def _light_block(info: BlockInfo) -> LightBlock:
+    return LightBlock(header=info.header, commit=info.commit)
 
 
 def _remote_error(resp: httpx.Response) -> RemoteError:

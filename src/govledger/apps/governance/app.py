@@ -12,10 +12,13 @@ Rules
 - The validator set is written to `validators`; the chain applies it two blocks later.
 
 Key space: `org/<id>`, `member/<id>`, `key/<key id>` -> member id, `policy/<target>`, `validators`.
+Evidence (`report_evidence`, see evidence.py): `evidence/<validator>/<height>`, `valset/<be64 h>`,
+`valset_latest`.
 """
 
 from __future__ import annotations
 
+from govledger.apps.governance import evidence
 from govledger.apps.governance.model import (
     ORG_KINDS,
     AddMember,
@@ -293,6 +296,7 @@ def _check_set_validators(view: AppView, b: SetValidators, ctx: TxContext) -> No
 
 def _apply_set_validators(state: AppState, b: SetValidators, ctx: TxContext) -> list[Event]:
     state.put(VALIDATORS_KEY, ValidatorSet(validators=list(b.validators)))
+    evidence.record_validator_set(state, ValidatorSet(validators=list(b.validators)), ctx.height + 2)
     return [event(NAME, "validators_set", "validators", count=len(b.validators), effective=ctx.height + 2)]
 
 
@@ -322,6 +326,7 @@ def _genesis(state: AppState, g: GovernanceGenesis) -> list[Event]:
     if "governance.rotate_key" not in g.policies:
         # Rotation is the member's own act (old + new key sign); no admin quorum unless genesis says so.
         state.put(_k("policy", "governance.rotate_key"), NOBODY_ELSE)
+    evidence.genesis(state, g.policies)  # validator-set history, default report_evidence policy
     return []
 
 
@@ -389,6 +394,13 @@ APP = App(
         "set_validators": _op(
             SetValidators, _check_set_validators, _apply_set_validators, "Replace the validator set (H+2)."
         ),
+        "report_evidence": _op(
+            evidence.ReportEvidence,
+            evidence.check,
+            evidence.apply,
+            "Commit evidence that a validator signed two conflicting votes.",
+            evidence.signers,
+        ),
     },
     queries={
         "org": Query(ById, _q_org, "An organisation by id."),
@@ -398,6 +410,7 @@ APP = App(
         "member_by_key": Query(ByKeyId, _q_key, "The member holding an active key."),
         "policy": Query(ById, _q_policy, "The policy stored for a target ('land.transfer', 'land.*')."),
         "validators": Query(NoParams, _q_validators, "The validator set most recently decided."),
+        "evidence": Query(evidence.EvidenceParams, evidence.query, "Committed evidence (validator, height)."),
     },
     genesis=_genesis,  # type: ignore[arg-type]
     genesis_type=GovernanceGenesis,

@@ -1,4 +1,6 @@
-"""Single-validator throughput and submit-to-commit latency, through the real node, durably committed.
+"""Load generator: single-validator throughput and submit-to-commit latency, durably committed.
+
+Used by `govledger bench` (a quick run) and by `make bench` (benchmarks/run.py, the full suite).
 
 The load is pre-signed `attest.record` transactions (one state write, one governance role lookup,
 one Ed25519 signature each), submitted in batches by a loader thread as fast as admission takes them
@@ -46,7 +48,7 @@ class NodeResult:
     rejected: int
 
 
-def _genesis(validator: SigningKey, issuers: list[SigningKey]) -> bytes:
+def bench_genesis(validator: SigningKey, issuers: list[SigningKey]) -> bytes:
     members = [
         {
             "member_id": f"issuer-{i}",
@@ -95,9 +97,9 @@ def run_node(
     issuers = [SigningKey.generate() for _ in range(8)]
     planned = open_loop_rate or rate_hint
     raws = presign(int(duration_s * planned * 1.3) + BATCH, issuers, 0)
-    with tempfile.TemporaryDirectory(dir=".") as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        init_chain(root, _genesis(validator, issuers))
+        init_chain(root, bench_genesis(validator, issuers))
         node = Node(
             NodeConfig(data_dir=root, block_interval_ms=200, max_block_txs=5000, precheck=precheck), validator
         )

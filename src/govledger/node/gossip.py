@@ -1,0 +1,135 @@
+"""Transaction gossip between mempools, and verifying each transaction signature once per node.
+
+Theory of operation
+===================
+
+Gossip. A transaction admitted through this node's API (`BftNode.submit`) is broadcast to every
+connected peer on the TXS channel, in `TxBatch` payloads of at most 1 MiB (`netmsg.encode_tx_batches`).
+A peer admits what it receives into its own mempool (the same admission checks: decoding, window,
+duplicates, capacity, signatures, pre-check) and does not forward it: validators and full nodes of a
+local network form a full mesh, so one hop reaches everyone, and not forwarding keeps the cost of a
+transaction at one send per peer. A transaction that a peer refuses (its mempool is full, or the
+ingress queue is) is not lost: it stays in the submitting node's mempool and enters a block when that
+node proposes, and every validator proposes in turn.
+
+Ingress. Received batches are admitted by one worker thread (`TxIngress`), never on the event loop:
+admission verifies signatures (about 100 us each) and pre-checks against state. Its queue is bounded
+(`batches_max`); when full, new batches are dropped and counted, which is the backpressure a slow
+validator applies to fast peers.
+
+Signatures once. Every transaction signature is checked at admission; a validator then checks the
+whole block again when it validates a proposal (`Chain.execute_block`). `CachingVerifier` remembers
+(bounded, FIFO) the (key, message, signature) triples that verified, so the second check of a
+transaction this node already admitted is a dictionary hit. Only successes are cached, and
+verification is a pure function of the triple, so the cache cannot change any outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
+from typing import Final
+
+from govledger.crypto.signatures import BatchVerifier, PublicKey
+
+__all__ = ["CachingVerifier", "TxIngress"]
+
+log = logging.getLogger("govledger.node.gossip")
+
+VERIFIED_CACHE_MAX: Final = 200_000
+"""~250 bytes per entry: about 50 MB at the bound; two blocks of 10,000 txs fit many times over."""
+
+_Item = tuple[PublicKey, bytes, bytes]
+
+
+class CachingVerifier(BatchVerifier):
+    """A `BatchVerifier` that skips triples it has already seen verify. Thread-safe."""
+
+    def __init__(self, threads: int = 2, chunk: int = 256, cache_max: int = VERIFIED_CACHE_MAX) -> None:
+        super().__init__(threads, chunk)
+        assert cache_max > 0
+        self._cache_max = cache_max
+        self._ok: OrderedDict[tuple[int, bytes, bytes, bytes], None] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def _key(item: _Item) -> tuple[int, bytes, bytes, bytes] | None:
+        try:
+            pk, message, signature = item
+            return (int(pk.scheme), bytes(pk.key), bytes(message), bytes(signature))
+        except (TypeError, ValueError, AttributeError):
+            return None
+
+    def verify_many(self, items: Sequence[_Item]) -> list[bool]:
+        keys = [self._key(item) for item in items]
+        out: list[bool | None] = [None] * len(items)
+        with self._lock:
+            for i, k in enumerate(keys):
+                if k is not None and k in self._ok:
+                    out[i] = True
+        todo = [i for i, r in enumerate(out) if r is None]
+        self.hits += len(items) - len(todo)
+        self.misses += len(todo)
+        if todo:
+            results = super().verify_many([items[i] for i in todo])
+            with self._lock:
+                for i, ok in zip(todo, results, strict=True):
+                    out[i] = ok
+                    k = keys[i]
+                    if ok and k is not None:
+                        self._ok[k] = None
+                while len(self._ok) > self._cache_max:
+                    self._ok.popitem(last=False)
+        return [bool(r) for r in out]
+
+
+class TxIngress:
+    """One worker thread admitting gossiped transaction batches, behind a bounded queue."""
+
+    def __init__(self, admit: Callable[[list[bytes]], int], batches_max: int = 256) -> None:
+        assert batches_max > 0
+        self._admit = admit
+        self._batches_max = batches_max
+        self._queue: deque[list[bytes] | None] = deque()
+        self._cv = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="bft-txin", daemon=True)
+        self.dropped_batches = 0
+        self.admitted = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def offer(self, txs: list[bytes]) -> bool:
+        """Queue a batch (any thread); False (dropped, counted) when the queue is full."""
+        with self._cv:
+            if len(self._queue) >= self._batches_max:
+                self.dropped_batches += 1
+                return False
+            self._queue.append(txs)
+            self._cv.notify()
+        return True
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        with self._cv:
+            self._queue.clear()
+            self._queue.append(None)
+            self._cv.notify()
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._queue:
+                    self._cv.wait()
+                batch = self._queue.popleft()
+            if batch is None:
+                return
+            try:
+                self.admitted += self._admit(batch)
+            except Exception:  # a bad batch must not kill ingress; admission errors are per tx anyway
+                log.exception("admitting a gossiped batch failed")
