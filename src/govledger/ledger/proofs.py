@@ -6,7 +6,7 @@
   transaction in the header's tx root and of the encoded receipt in its result root.
 
 Verification is safe by default: the header must be certified by more than 2/3 of the voting power
-of a validator set the verifier already trusts. The light client (consensus issue) extends trust
+of a validator set the verifier already trusts. The SDK's light client (`sdk/light.py`) extends trust
 across validator-set changes; a verifier here is given the set for the height.
 """
 

@@ -1,9 +1,9 @@
 """Client-side verification of what a node returns: state reads, query answers, transaction proofs.
 
 A `Trust` is what the client believes without asking the node: the chain id, the validator set
-whose signatures certify headers, and the genesis block hash (block 0 has no commit). Until the light
-client (consensus issue) follows validator-set changes, a header signed by any other set than the
-trusted one fails closed with `proof.untrusted_validators`.
+whose signatures certify headers, and the genesis block hash (block 0 has no commit). A header signed
+by any other set than the trusted one fails closed here with `proof.untrusted_validators`; the
+`Client` asks its light client (`sdk/light.py`) for the set certified for a header's height first.
 
 Beyond `ledger.proofs`, every check here also binds the proof to the question asked: the proved key is
 the key requested, the height is the height requested, the transaction is the one named. Query answers
@@ -62,7 +62,7 @@ def check_header(header: Header, trust: Trust) -> None:
         raise VerificationError(
             f"header {header.height} is certified by validator set {header.validators_hash.hex()[:16]}…, "
             f"not the trusted set {trust.validators.hash().hex()[:16]}… "
-            "(following validator-set changes needs the light client)",
+            "(the light client certifies sets across changes: sdk/light.py)",
             code="proof.untrusted_validators",
         )
 
