@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import os
 import signal
 import threading
 import time
@@ -138,6 +139,8 @@ def start(
             node = Node(config, key)
         try:
             node.start()
+            # the node's services (vault, certificate issuers) read key files with the same passphrase
+            os.environ["GOVLEDGER_PASSPHRASE"] = st.passphrase
             api = create_app(node)
             if isinstance(node, BftNode):
                 api.include_router(network.status_router(node))
