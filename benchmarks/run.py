@@ -165,7 +165,7 @@ def _write_doc(rows: list[tuple[str, str, str]], ratio: float, extra: list[str])
         "",
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         f"- machine: {os.cpu_count()} cores, {model}, Python {sys.version.split()[0]}",
-        "- figures are the median of 3 runs, with min - max beside them;",
+        "- closed-loop and baseline figures are the median of 3 runs (min - max beside them), open-loop one 60 s run per level;",
         "  every figure has its baseline from the same run",
         "",
         "| figure | median | min - max |",
