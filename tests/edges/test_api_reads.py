@@ -259,3 +259,12 @@ def test_event_filters_and_end_block_events() -> None:
     assert kinds("attest-d1") == ["recorded"]
     assert kinds("none") == []
     assert msgspec.json.decode(subs["all"].queue[-1][6:])["tx_id"] is None
+
+
+def test_health_reports_a_node_that_stopped_taking_part(api: TestClient, node: Node) -> None:
+    assert api.get("/health").status_code == 200
+    node.failed = "consensus loop stopped: boom"  # type: ignore[attr-defined]  # what BftNode sets
+    r = api.get("/health")
+    assert r.status_code == 503
+    body = r.json()
+    assert body["status"] == "failed" and body["reason"] == "consensus loop stopped: boom"

@@ -75,13 +75,14 @@ class GenesisInfo(msgspec.Struct):
 
 
 class Health(msgspec.Struct):
-    status: str
+    status: str  # "ok", or "failed" when the node has stopped taking part (HTTP 503)
     chain_id: str
     height: int
     mempool_txs: int
     mempool_bytes: int
     last_block_time_ms: int
     last_block_age_ms: int
+    reason: str = ""
 
 
 class HistoryEntry(msgspec.Struct):

@@ -37,16 +37,20 @@ def health(request: Request) -> Response:
     node = ctx_of(request).node
     tip = node.chain.tip
     now_ms = int(time.time() * 1000)
+    # a BFT node whose consensus loop stopped still serves reads: say so, so a supervisor restarts it
+    failed: str | None = getattr(node, "failed", None)
     return json_response(
         Health(
-            status="ok",
+            status="ok" if failed is None else "failed",
             chain_id=node.chain.chain_id,
             height=tip.height,
             mempool_txs=len(node.mempool),
             mempool_bytes=node.mempool.pending_bytes,
             last_block_time_ms=tip.time_ms,
             last_block_age_ms=max(0, now_ms - tip.time_ms),
-        )
+            reason=failed or "",
+        ),
+        status=200 if failed is None else 503,
     )
 
 
