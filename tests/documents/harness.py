@@ -24,6 +24,7 @@ from govledger.ledger.executor import BlockOutcome, Executor
 from govledger.ledger.genesis import GenesisDoc
 from govledger.ledger.state import BlockBuffer, TxBuffer, iter_changes
 from govledger.ledger.tx import Transaction, TxPayload
+from tests.support import MemStore
 
 CHAIN_ID = "documents-test"
 GENESIS_TIME_MS = 1_750_000_000_000
@@ -94,18 +95,6 @@ def genesis_doc() -> GenesisDoc:
 
 def apps() -> dict[str, App]:
     return {**registry.apps(), "documents": DOCUMENTS}
-
-
-class MemStore:
-    def __init__(self, data: dict[bytes, bytes] | None = None) -> None:
-        self.data = dict(data or {})
-
-    def get(self, full_key: bytes) -> bytes | None:
-        return self.data.get(full_key)
-
-    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
-        keys = sorted(k for k in self.data if k.startswith(prefix))[:limit]
-        return [(k, self.data[k]) for k in keys]
 
 
 _GENESIS: dict[bytes, bytes] | None = None

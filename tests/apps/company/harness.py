@@ -47,6 +47,7 @@ from govledger.ledger.genesis import GenesisDoc, dump_genesis
 from govledger.ledger.state import BlockBuffer, TxBuffer, iter_changes
 from govledger.ledger.storage import Storage
 from govledger.ledger.tx import Transaction, TxPayload
+from tests.support import MemStore
 
 CHAIN_ID = "company-test"
 GENESIS_TIME_MS = 1_750_000_000_000
@@ -183,20 +184,6 @@ def signers_for(body: Incorporate) -> list[SigningKey]:
 
 
 # --- in-memory ledger -------------------------------------------------------------------------------
-
-
-class MemStore:
-    """A StateReader over a dict (the committed state)."""
-
-    def __init__(self, data: dict[bytes, bytes] | None = None) -> None:
-        self.data = dict(data or {})
-
-    def get(self, full_key: bytes) -> bytes | None:
-        return self.data.get(full_key)
-
-    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
-        keys = sorted(k for k in self.data if k.startswith(prefix))[:limit]
-        return [(k, self.data[k]) for k in keys]
 
 
 _GENESIS_STATE: dict[bytes, bytes] | None = None
