@@ -12,6 +12,9 @@ class MemStore:
     def get(self, full_key: bytes) -> bytes | None:
         return self.data.get(full_key)
 
-    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
-        keys = sorted(k for k in self.data if k.startswith(prefix))[:limit]
+    def scan_prefix(
+        self, prefix: bytes, limit: int, start_after: bytes | None = None
+    ) -> list[tuple[bytes, bytes]]:
+        after = b"" if start_after is None else start_after
+        keys = sorted(k for k in self.data if k.startswith(prefix) and k > after)[:limit]
         return [(k, self.data[k]) for k in keys]

@@ -32,8 +32,14 @@ class ProvedReader:
             raise VerificationError("the answer depends on a key its proof does not cover")
         return self._values[full_key]
 
-    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
-        rows = sorted((k, v) for k, v in self._values.items() if v is not None and k.startswith(prefix))
+    def scan_prefix(
+        self, prefix: bytes, limit: int, start_after: bytes | None = None
+    ) -> list[tuple[bytes, bytes]]:
+        rows = sorted(
+            (k, v)
+            for k, v in self._values.items()
+            if v is not None and k.startswith(prefix) and (start_after is None or k > start_after)
+        )
         return rows[:limit]
 
 
@@ -58,5 +64,7 @@ class SdkStateReader:
         self._cache[full_key] = value
         return value
 
-    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
+    def scan_prefix(
+        self, prefix: bytes, limit: int, start_after: bytes | None = None
+    ) -> list[tuple[bytes, bytes]]:
         raise VerificationError("prefix scans cannot be proved key by key; use an app query")

@@ -90,7 +90,13 @@ def describe(req: Requirement) -> str:
 
 
 class Authority(Protocol):
-    """What the executor asks governance: policies per operation and who holds which role."""
+    """What the executor asks governance: policies per operation and who holds which role.
+
+    Its answers depend only on the key space of the app named `state_app`: the executor memoises
+    them and forgets them whenever a transaction of that app commits.
+    """
+
+    state_app: str
 
     def policy(self, view: AppView, app: str, op: str) -> Requirement | None: ...
 
@@ -184,11 +190,23 @@ class AppView:
             return None
         return decode_shared(raw, type_)
 
-    def scan(self, prefix: bytes, limit: int = MAX_SCAN) -> list[tuple[bytes, bytes]]:
-        """Keys under `prefix` in byte order (app-relative), at most `limit`."""
+    def scan(
+        self, prefix: bytes, limit: int = MAX_SCAN, start_after: bytes | None = None
+    ) -> list[tuple[bytes, bytes]]:
+        """Keys under `prefix` in byte order (app-relative), at most `limit` (capped at MAX_SCAN).
+
+        `start_after` (an app-relative key, usually the last one of the previous page) skips every key
+        up to and including it, so a listing longer than MAX_SCAN is read page by page.
+        """
         full = state_key(self.app, prefix)
         skip = len(self.app) + 1
-        return [(k[skip:], v) for k, v in self._reader.scan_prefix(full, min(limit, MAX_SCAN))]
+        cap = min(limit, MAX_SCAN)
+        if start_after is None:
+            # readers that cannot page (proof-only readers in verifiers) still serve plain scans
+            rows = self._reader.scan_prefix(full, cap)
+        else:
+            rows = self._reader.scan_prefix(full, cap, state_key(self.app, start_after))
+        return [(k[skip:], v) for k, v in rows]
 
     def other(self, app: str) -> AppView:
         return AppView(self._reader, app)

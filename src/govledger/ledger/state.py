@@ -42,7 +42,11 @@ class StateReader(Protocol):
 
     def get(self, full_key: bytes) -> bytes | None: ...
 
-    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]: ...
+    def scan_prefix(
+        self, prefix: bytes, limit: int, start_after: bytes | None = None
+    ) -> list[tuple[bytes, bytes]]:
+        """Keys under `prefix` in byte order, at most `limit`, only those after `start_after` if given."""
+        ...
 
 
 class BlockBuffer:
@@ -57,10 +61,11 @@ class BlockBuffer:
             return self.writes[full_key]
         return self._base.get(full_key)
 
-    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
-        return _merged_scan(
-            self._base.scan_prefix(prefix, limit + len(self.writes)), self.writes, prefix, limit
-        )
+    def scan_prefix(
+        self, prefix: bytes, limit: int, start_after: bytes | None = None
+    ) -> list[tuple[bytes, bytes]]:
+        base = self._base.scan_prefix(prefix, limit + len(self.writes), start_after)
+        return _merged_scan(base, self.writes, prefix, limit, start_after)
 
 
 class TxBuffer:
@@ -75,10 +80,11 @@ class TxBuffer:
             return self.writes[full_key]
         return self._parent.get(full_key)
 
-    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
-        return _merged_scan(
-            self._parent.scan_prefix(prefix, limit + len(self.writes)), self.writes, prefix, limit
-        )
+    def scan_prefix(
+        self, prefix: bytes, limit: int, start_after: bytes | None = None
+    ) -> list[tuple[bytes, bytes]]:
+        base = self._parent.scan_prefix(prefix, limit + len(self.writes), start_after)
+        return _merged_scan(base, self.writes, prefix, limit, start_after)
 
     def put(self, full_key: bytes, value: bytes) -> None:
         if len(full_key) > MAX_KEY_BYTES:
@@ -107,11 +113,17 @@ class TxBuffer:
 
 
 def _merged_scan(
-    base: list[tuple[bytes, bytes]], writes: dict[bytes, bytes | None], prefix: bytes, limit: int
+    base: list[tuple[bytes, bytes]],
+    writes: dict[bytes, bytes | None],
+    prefix: bytes,
+    limit: int,
+    start_after: bytes | None,
 ) -> list[tuple[bytes, bytes]]:
+    # `base` holds `limit + len(writes)` rows (or all there are): deletions cannot leave fewer than
+    # `limit`, and a written key past its last row sorts after at least `limit` rows.
     merged = dict(base)
     for k, v in writes.items():
-        if k.startswith(prefix):
+        if k.startswith(prefix) and (start_after is None or k > start_after):
             if v is None:
                 merged.pop(k, None)
             else:

@@ -224,11 +224,13 @@ class Storage:
     def get(self, full_key: bytes) -> bytes | None:
         return self._get("state", full_key)
 
-    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
+    def scan_prefix(
+        self, prefix: bytes, limit: int, start_after: bytes | None = None
+    ) -> list[tuple[bytes, bytes]]:
         out: list[tuple[bytes, bytes]] = []
         with self.env.begin(db=self._db["state"]) as txn:
             cur = txn.cursor()
-            if not cur.set_range(prefix):
+            if not cur.set_range(_scan_start(prefix, start_after)):
                 return out
             for k, v in cur:
                 if not bytes(k).startswith(prefix) or len(out) >= limit:
@@ -314,13 +316,22 @@ class Snapshot:
         v = self._txn.get(full_key, db=self._state)
         return None if v is None else bytes(v)
 
-    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
+    def scan_prefix(
+        self, prefix: bytes, limit: int, start_after: bytes | None = None
+    ) -> list[tuple[bytes, bytes]]:
         out: list[tuple[bytes, bytes]] = []
         cur = self._txn.cursor(db=self._state)
-        if not cur.set_range(prefix):
+        if not cur.set_range(_scan_start(prefix, start_after)):
             return out
         for k, v in cur:
             if not bytes(k).startswith(prefix) or len(out) >= limit:
                 break
             out.append((bytes(k), bytes(v)))
         return out
+
+
+def _scan_start(prefix: bytes, start_after: bytes | None) -> bytes:
+    """The first key a scan may return: `prefix`, or the least key greater than `start_after`."""
+    if start_after is None:
+        return prefix
+    return max(prefix, start_after + b"\x00")

@@ -29,8 +29,10 @@ class RecordingReader:
         self.read[full_key] = v
         return v
 
-    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
-        rows = self._base.scan_prefix(prefix, limit)
+    def scan_prefix(
+        self, prefix: bytes, limit: int, start_after: bytes | None = None
+    ) -> list[tuple[bytes, bytes]]:
+        rows = self._base.scan_prefix(prefix, limit, start_after)
         for k, v in rows:
             self.read[k] = v
         return rows

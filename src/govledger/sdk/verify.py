@@ -94,8 +94,14 @@ class _ProvedReader:
             raise VerificationError("the query's answer depends on a key the proof does not cover")
         return self._values[full_key]
 
-    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
-        rows = sorted((k, v) for k, v in self._values.items() if v is not None and k.startswith(prefix))
+    def scan_prefix(
+        self, prefix: bytes, limit: int, start_after: bytes | None = None
+    ) -> list[tuple[bytes, bytes]]:
+        rows = sorted(
+            (k, v)
+            for k, v in self._values.items()
+            if v is not None and k.startswith(prefix) and (start_after is None or k > start_after)
+        )
         return rows[:limit]
 
 

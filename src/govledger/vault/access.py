@@ -52,7 +52,9 @@ class CommittedState(Protocol):
 
     def get(self, full_key: bytes) -> bytes | None: ...
 
-    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]: ...
+    def scan_prefix(
+        self, prefix: bytes, limit: int, start_after: bytes | None = None
+    ) -> list[tuple[bytes, bytes]]: ...
 
 
 class ReadRequest(Record, frozen=True):
