@@ -138,3 +138,32 @@ def test_validator_change_takes_effect_two_blocks_later(dev: DevChain, keys: Key
     assert first.receipts[0].code == "ok"
     assert dev.chain.validator_set(h + 1) == dev.chain.validator_set(h)
     assert len(dev.chain.validator_set(h + 2).validators) == 2
+
+
+def test_revocation_mid_block_overrides_earlier_answers(dev: DevChain, keys: Keys) -> None:
+    """The executor memoises governance answers per block: a revocation must still bite at once."""
+    before = dev.tx("attest", "record", RecordBody(b"\x06" * 32, "deed", "a"), keys.notary)
+    revoke = dev.tx(
+        "governance",
+        "revoke_key",
+        RevokeKey("notary-1", keys.notary.public_key.key_id(), "stolen"),
+        keys.admin,
+    )
+    after = dev.tx("attest", "record", RecordBody(b"\x07" * 32, "deed", "b"), keys.notary)
+    pending = dev.commit([before, revoke, after])
+    assert [r.code for r in pending.receipts] == ["ok", "ok", "auth.missing_signers"]
+
+
+def test_policy_change_mid_block_overrides_earlier_answers(dev: DevChain, keys: Keys) -> None:
+    first = dev.tx("attest", "record", RecordBody(b"\x08" * 32, "deed", "a"), keys.notary)
+    tighten = dev.tx(
+        "governance",
+        "set_policy",
+        SetPolicy("attest.record", SignedBy(keys.registrar.public_key.key_id())),
+        keys.admin,
+    )
+    failed_gov = dev.tx("governance", "register_org", RegisterOrg("ministry", "dup", "ministry"), keys.admin)
+    second = dev.tx("attest", "record", RecordBody(b"\x09" * 32, "deed", "b"), keys.notary)
+    pending = dev.commit([first, tighten, failed_gov, second])
+    codes = [r.code for r in pending.receipts]
+    assert codes == ["ok", "ok", "governance.org_exists", "auth.missing_signers"]

@@ -90,7 +90,13 @@ def describe(req: Requirement) -> str:
 
 
 class Authority(Protocol):
-    """What the executor asks governance: policies per operation and who holds which role."""
+    """What the executor asks governance: policies per operation and who holds which role.
+
+    Its answers depend only on the key space of the app named `state_app`: the executor memoises
+    them and forgets them whenever a transaction of that app commits.
+    """
+
+    state_app: str
 
     def policy(self, view: AppView, app: str, op: str) -> Requirement | None: ...
 

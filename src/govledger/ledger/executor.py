@@ -62,7 +62,10 @@ class Executor:
         self, base: StateReader, ctx: BlockContext, txs: Sequence[Transaction], tx_ids: Sequence[bytes]
     ) -> BlockOutcome:
         buffer = BlockBuffer(base)
-        receipts = [self._run_tx(buffer, ctx, tx, tid) for tx, tid in zip(txs, tx_ids, strict=True)]
+        authority = MemoAuthority(self.authority)
+        receipts = [
+            self._run_tx(buffer, ctx, tx, tid, authority) for tx, tid in zip(txs, tx_ids, strict=True)
+        ]
         events: list[Event] = []
         for name in sorted(self.apps):
             hook = self.apps[name].end_block
@@ -73,19 +76,28 @@ class Executor:
             tb.merge()
         return BlockOutcome(receipts, buffer, events)
 
-    def precheck(self, base: StateReader, ctx: BlockContext, tx: Transaction, tid: bytes) -> Receipt:
+    def precheck(
+        self, base: StateReader, ctx: BlockContext, txs: Sequence[tuple[Transaction, bytes]]
+    ) -> list[Receipt]:
         """Authorisation and the app's `check` against `base`, without `apply` (mempool admission).
 
         Cheaper than execution and enough to refuse what would certainly fail now; a transaction can
         still fail at execution when an earlier one in its block changes the state it depends on.
+        Nothing is applied, so governance answers hold for the whole batch.
         """
+        authority = MemoAuthority(self.authority)
+        return [self._precheck_one(base, ctx, tx, tid, authority) for tx, tid in txs]
+
+    def _precheck_one(
+        self, base: StateReader, ctx: BlockContext, tx: Transaction, tid: bytes, authority: Authority
+    ) -> Receipt:
         p = tx.payload
         ctx_tx = _tx_context(ctx, tx, tid)
         try:
             op = self._operation(p.app, p.op)
             body = decode_body(op, p.body)
             view = AppView(base, p.app)
-            self._authorise(view, p.app, p.op, op.signers(view, body, ctx_tx), ctx_tx)
+            _authorise(authority, view, p.app, p.op, op.signers(view, body, ctx_tx), ctx_tx)
             op.check(view, body, ctx_tx)
         except AppError as exc:
             return Receipt(tx_id=tid, code=exc.code, message=exc.message, events=[])
@@ -100,31 +112,71 @@ class Executor:
             raise AppError("tx.unknown_op", f"app {app_name!r} has no operation {op_name!r}")
         return op
 
-    def _run_tx(self, buffer: BlockBuffer, bctx: BlockContext, tx: Transaction, tid: bytes) -> Receipt:
+    def _run_tx(
+        self, buffer: BlockBuffer, bctx: BlockContext, tx: Transaction, tid: bytes, authority: MemoAuthority
+    ) -> Receipt:
         ctx = _tx_context(bctx, tx, tid)
         tb = TxBuffer(buffer)
         try:
-            events = self._apply(tb, ctx, tx)
+            events = self._apply(tb, ctx, tx, authority)
         except AppError as exc:
             return Receipt(tx_id=tid, code=exc.code, message=exc.message, events=[])
         tb.merge()
+        if tx.payload.app == authority.state_app:
+            authority.forget()
         return Receipt(tx_id=tid, code=OK, message="", events=events)
 
-    def _apply(self, tb: TxBuffer, ctx: TxContext, tx: Transaction) -> list[Event]:
+    def _apply(self, tb: TxBuffer, ctx: TxContext, tx: Transaction, authority: Authority) -> list[Event]:
         p = tx.payload
         op = self._operation(p.app, p.op)
         body = decode_body(op, p.body)
         view = AppView(tb, p.app)
-        self._authorise(view, p.app, p.op, op.signers(view, body, ctx), ctx)
+        _authorise(authority, view, p.app, p.op, op.signers(view, body, ctx), ctx)
         op.check(view, body, ctx)
         return op.apply(AppState(tb, p.app), body, ctx)
 
-    def _authorise(self, view: AppView, app: str, op: str, own: Requirement, ctx: TxContext) -> None:
-        policy = self.authority.policy(view, app, op)
-        req: Requirement = own if policy is None else AllOf(of=[own, policy])
-        missing = unmet(req, ctx.signer_ids, self.authority, view)
-        if missing is not None:
-            raise AppError("auth.missing_signers", f"{app}.{op} needs {describe(missing)}")
+
+class MemoAuthority:
+    """An Authority that remembers its answers until `forget` (the governance state changed).
+
+    Sound because an Authority's answers are a function of its `state_app`'s key space, which only
+    that app's transactions write (an app writes only its own keys): the executor calls `forget`
+    after every successful one. Most blocks have none, so each (policy, signer set) is resolved once
+    per block instead of once per transaction.
+    """
+
+    def __init__(self, inner: Authority) -> None:
+        self._inner = inner
+        self.state_app = inner.state_app
+        self._policies: dict[tuple[str, str], Requirement | None] = {}
+        self._roles: dict[tuple[str, str, frozenset[bytes]], int] = {}
+
+    def forget(self) -> None:
+        self._policies.clear()
+        self._roles.clear()
+
+    def policy(self, view: AppView, app: str, op: str) -> Requirement | None:
+        key = (app, op)
+        if key not in self._policies:
+            self._policies[key] = self._inner.policy(view, app, op)
+        return self._policies[key]
+
+    def members_with_role(self, view: AppView, role: str, org: str, signer_ids: frozenset[bytes]) -> int:
+        key = (role, org, signer_ids)
+        have = self._roles.get(key)
+        if have is None:
+            have = self._roles[key] = self._inner.members_with_role(view, role, org, signer_ids)
+        return have
+
+
+def _authorise(
+    authority: Authority, view: AppView, app: str, op: str, own: Requirement, ctx: TxContext
+) -> None:
+    policy = authority.policy(view, app, op)
+    req: Requirement = own if policy is None else AllOf(of=[own, policy])
+    missing = unmet(req, ctx.signer_ids, authority, view)
+    if missing is not None:
+        raise AppError("auth.missing_signers", f"{app}.{op} needs {describe(missing)}")
 
 
 def _tx_context(bctx: BlockContext, tx: Transaction, tid: bytes) -> TxContext:

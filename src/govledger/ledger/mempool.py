@@ -138,12 +138,12 @@ class Mempool:
         ctx = BlockContext(self.chain.chain_id, height, self.chain.tip.time_ms)
         kept = []
         with self.chain.storage.snapshot() as snapshot:
-            for i, c in decoded:
-                receipt = self.chain.executor.precheck(snapshot, ctx, c.tx, c.tx_id)
-                if receipt.code == OK:
-                    kept.append((i, c))
-                else:
-                    results[i] = Admitted(c.tx_id, receipt.code, receipt.message)
+            receipts = self.chain.executor.precheck(snapshot, ctx, [(c.tx, c.tx_id) for _, c in decoded])
+        for (i, c), receipt in zip(decoded, receipts, strict=True):
+            if receipt.code == OK:
+                kept.append((i, c))
+            else:
+                results[i] = Admitted(c.tx_id, receipt.code, receipt.message)
         return kept
 
     def _insert(self, c: Candidate) -> Admitted:

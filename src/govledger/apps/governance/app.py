@@ -105,6 +105,8 @@ def member_of_key(view: AppView, key_id: bytes) -> str | None:
 class GovernanceAuthority:
     """Resolves policies and roles from governance state (implements ledger.app.Authority)."""
 
+    state_app = NAME
+
     def policy(self, view: AppView, app: str, op: str) -> Requirement | None:
         gov = view.other(NAME)
         for target in (f"{app}.{op}", f"{app}.*"):
