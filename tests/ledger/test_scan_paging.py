@@ -138,3 +138,18 @@ def test_pages_continue_past_max_scan() -> None:
         finally:
             storage.close()
     assert keys == [b"item/%05d" % i for i in range(count)]
+
+
+def test_a_start_key_longer_than_any_stored_key() -> None:
+    """LMDB refuses seek keys over 511 bytes; a start key that long still pages correctly."""
+    stored = b"k/" + b"a" * 500
+    data = {stored: b"1", stored + b"b": b"2", b"k/b": b"3"}
+    with tempfile.TemporaryDirectory() as tmp:
+        storage = _stored(Path(tmp), data)
+        try:
+            for start in (stored + b"a" * 100, stored[:-1] + b"b" * 100, b"k/" + b"\xff" * 600):
+                assert storage.scan_prefix(b"k/", 10, start) == model_scan(data, b"k/", 10, start)
+                with storage.snapshot() as snap:
+                    assert snap.scan_prefix(b"k/", 10, start) == model_scan(data, b"k/", 10, start)
+        finally:
+            storage.close()

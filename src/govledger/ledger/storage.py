@@ -233,9 +233,12 @@ class Storage:
             if not cur.set_range(_scan_start(prefix, start_after)):
                 return out
             for k, v in cur:
-                if not bytes(k).startswith(prefix) or len(out) >= limit:
+                kb = bytes(k)
+                if start_after is not None and kb <= start_after:
+                    continue  # the seek key itself (see _scan_start)
+                if not kb.startswith(prefix) or len(out) >= limit:
                     break
-                out.append((bytes(k), bytes(v)))
+                out.append((kb, bytes(v)))
         return out
 
     def get_at(self, full_key: bytes, height: int) -> bytes | None:
@@ -324,14 +327,22 @@ class Snapshot:
         if not cur.set_range(_scan_start(prefix, start_after)):
             return out
         for k, v in cur:
-            if not bytes(k).startswith(prefix) or len(out) >= limit:
+            kb = bytes(k)
+            if start_after is not None and kb <= start_after:
+                continue  # the seek key itself (see _scan_start)
+            if not kb.startswith(prefix) or len(out) >= limit:
                 break
-            out.append((bytes(k), bytes(v)))
+            out.append((kb, bytes(v)))
         return out
 
 
+LMDB_MAX_KEY_BYTES = 511  # LMDB's default build; a longer seek key is refused
+
+
 def _scan_start(prefix: bytes, start_after: bytes | None) -> bytes:
-    """The first key a scan may return: `prefix`, or the least key greater than `start_after`."""
+    """Where a scan seeks: `prefix`, or `start_after` cut to LMDB's key size (a caller's start key may
+    be longer than any stored key). At most one stored key lies between the seek key and `start_after`
+    (the cut itself), and the scan skips it; every key after it is greater than `start_after`."""
     if start_after is None:
         return prefix
-    return max(prefix, start_after + b"\x00")
+    return max(prefix, start_after[:LMDB_MAX_KEY_BYTES])
