@@ -51,11 +51,11 @@ class Node:
         return json.loads(proc.stdout)
 
 
-@pytest.fixture(scope="session")
-def oa_node() -> Node:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("OpenAttestation interop needs Node.js and npm on PATH (not installed here)")
+def install_packages(npm: str) -> None:
+    """`npm ci` from the lockfile, unless the stamp says node_modules already matches it.
+
+    Also the install step of benchmarks/credentials_bench.py (OpenAttestation's verifier beside ours).
+    """
     digest = _manifest_digest()
     if not STAMP.exists() or STAMP.read_text() != digest:
         lock = (HERE / "package-lock.json").exists()
@@ -64,4 +64,12 @@ def oa_node() -> Node:
         if proc.returncode != 0:
             raise AssertionError(f"{' '.join(cmd)} failed: {proc.stderr.decode(errors='replace')[-4000:]}")
         STAMP.write_text(digest)
+
+
+@pytest.fixture(scope="session")
+def oa_node() -> Node:
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("OpenAttestation interop needs Node.js and npm on PATH (not installed here)")
+    install_packages(npm)
     return Node(node)
