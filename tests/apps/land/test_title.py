@@ -350,3 +350,16 @@ def test_without_policies_the_registrar_is_still_required(led: Ledger) -> None:
     led.refused("succession", ESTATE, A.notary, code="auth.missing_signers")
     led.ok("first_registration", body, A.registrar)
     led.ok("succession", ESTATE, A.registrar)
+
+
+def test_parcels_of_a_party_page_with_start_after(led: Ledger) -> None:
+    """alice holds P1 and P2: pages of one follow `start_after`; only the last page is complete."""
+    first = parcels_of_party(led.view, PartyParcelsPage("alice", limit=1))
+    assert first is not None and [p.parcel_id for p in first.parcels] == ["P1"] and not first.complete
+    second = parcels_of_party(led.view, PartyParcelsPage("alice", start_after="P1", limit=1))
+    assert second is not None and [p.parcel_id for p in second.parcels] == ["P2"] and second.complete
+    past = parcels_of_party(led.view, PartyParcelsPage("alice", start_after="P2"))
+    assert past is not None and past.parcels == [] and past.complete
+    # a start key longer than any key the store can hold is only a position
+    far = parcels_of_party(led.view, PartyParcelsPage("alice", start_after="P" * 2000))
+    assert far is not None and far.parcels == [] and far.complete

@@ -220,3 +220,18 @@ def test_notification_needs_a_hospital(led: Ledger) -> None:
     fam = family(led, "f")
     for who in (A.registrar, A.outsider, A.certifier):
         led.refused("vital", "notify_birth", notify(fam, "N1", led.time_ms), who, code="auth.missing_signers")
+
+
+def test_pending_notifications_page_with_start_after(led: Ledger) -> None:
+    for nid in ("N3", "N1", "N2"):
+        fam = family(led, nid.lower())
+        led.ok("vital", "notify_birth", notify(fam, nid, led.time_ms - DAY_MS), A.hospital)
+    view = led.view("vital")
+
+    def page(after: str, limit: int) -> list[str]:
+        return [n.notification_id for n in queries.pending_notifications(view, Page(after, limit))]
+
+    assert page("", 2) == ["N1", "N2"]
+    assert page("N2", 2) == ["N3"]
+    assert page("N1", 1) == ["N2"]
+    assert page("N3", 5) == []

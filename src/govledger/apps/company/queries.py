@@ -111,11 +111,12 @@ def shareholders(view: AppView, p: ShareholdersPage) -> Shareholders | None:
     if cls is None:
         return None
     prefix = store.holdings_prefix(p.company_id, p.class_id)
-    rows = view.scan(prefix, limit=cls.holders)
-    listed = [Shareholder(k[len(prefix) :].decode(), decode_trusted(v, Shares).amount) for k, v in rows]
-    after = [h for h in listed if h.party_id > p.start_after]
-    page = after[: _page(p.limit)]
-    complete = len(rows) == cls.holders and len(page) == len(after)
+    limit = _page(p.limit)
+    # one row past the page says whether another page follows
+    start = prefix + p.start_after.encode() if p.start_after else None
+    rows = view.scan(prefix, limit=limit + 1, start_after=start)
+    page = [Shareholder(k[len(prefix) :].decode(), decode_trusted(v, Shares).amount) for k, v in rows[:limit]]
+    complete = len(rows) <= limit and (bool(p.start_after) or len(page) == cls.holders)
     return Shareholders(p.company_id, p.class_id, cls.issued, cls.holders, page, complete)
 
 

@@ -523,7 +523,9 @@ class PartyParcel(Record, frozen=True):
 
 
 class PartyParcels(Record, frozen=True):
-    """`parcels_held` is the party's own count: `complete` says whether `parcels` lists them all."""
+    """`parcels_held` is the party's own count. `complete`: no parcel follows this page (and a page
+    from the start, `start_after` empty, lists all `parcels_held`); otherwise ask again with
+    `start_after` set to the last parcel id listed."""
 
     party_id: str
     parcels_held: int

@@ -3,7 +3,8 @@
 The node proves every key a query reads, so each query reads only what its answer needs, key by key,
 and lists are complete by construction: a title lists its RRR ids and building ids, a parcel's
 version count is in its current title, and a party's `parcels_held` says how many index entries
-exist (the one query that scans, `parcels_of_party`, reports whether it returned them all).
+exist (the one query that scans, `parcels_of_party`, pages with `start_after` and reports whether its
+page ends the list).
 """
 
 from __future__ import annotations
@@ -112,13 +113,14 @@ def parcels_of_party(view: AppView, p: PartyParcelsPage) -> PartyParcels | None:
         return None
     limit = min(max(p.limit, 1), MAX_PARTY_PARCELS_PAGE)
     prefix = store.holdings_prefix(p.party_id)
-    rows = view.scan(prefix, limit=owner.parcels_held)
-    listed = [
-        PartyParcel(parcel_id=k[len(prefix) :].decode(), share=decode_trusted(v, Share)) for k, v in rows
+    # one row past the page says whether another page follows
+    start = prefix + p.start_after.encode() if p.start_after else None
+    rows = view.scan(prefix, limit=limit + 1, start_after=start)
+    page = [
+        PartyParcel(parcel_id=k[len(prefix) :].decode(), share=decode_trusted(v, Share))
+        for k, v in rows[:limit]
     ]
-    after = [x for x in listed if x.parcel_id > p.start_after]
-    page = after[:limit]
-    complete = len(rows) == owner.parcels_held and len(page) == len(after)
+    complete = len(rows) <= limit and (bool(p.start_after) or len(page) == owner.parcels_held)
     return PartyParcels(party_id=p.party_id, parcels_held=owner.parcels_held, parcels=page, complete=complete)
 
 

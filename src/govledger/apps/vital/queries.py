@@ -25,9 +25,6 @@ from govledger.apps.vital.model import (
 from govledger.ledger.app import AppView, Query
 
 MAX_PAGE = 200
-# AppView.scan starts at its prefix (no start key), so a page after `start_after` is found among the
-# first PENDING_WINDOW pending entries; window + page stays under the node's 1000 proved keys.
-PENDING_WINDOW = 500
 
 
 def record(view: AppView, p: ById) -> RecordHistory:
@@ -58,22 +55,15 @@ def notification(view: AppView, p: ById) -> Notification | None:
 
 
 def pending_notifications(view: AppView, p: Page) -> list[Notification]:
-    """Notifications awaiting registration, in id order (a worklist; each entry carries its proof).
-
-    Pages reach the first PENDING_WINDOW pending ids; beyond that needs a start key in AppView.scan.
-    """
+    """Notifications awaiting registration, in id order after `start_after` (a worklist; each entry
+    carries its proof). The next page starts after the last id of this one."""
     limit = min(max(p.limit, 1), MAX_PAGE)
-    after = p.start_after.encode()
+    start = store.pending_key(p.start_after) if p.start_after else None
     out: list[Notification] = []
-    for k, _ in view.scan(store.PENDING_PREFIX, limit=PENDING_WINDOW):
-        nid = k[len(store.PENDING_PREFIX) :]
-        if nid <= after:
-            continue
-        n = store.notification(view, nid.decode())
+    for k, _ in view.scan(store.PENDING_PREFIX, limit=limit, start_after=start):
+        n = store.notification(view, k[len(store.PENDING_PREFIX) :].decode())
         assert n is not None, "a pending entry names a notification"
         out.append(n)
-        if len(out) == limit:
-            break
     return out
 
 
