@@ -7,6 +7,10 @@ one Ed25519 signature each), submitted in batches by a loader thread as fast as 
 (closed loop, saturating) for a fixed duration. Latency is measured per transaction from the moment
 its batch was handed to `Node.submit` to the moment the commit listener saw its block. CPU per
 transaction is the process's CPU time (all threads) divided by committed transactions.
+
+Another load (benchmarks/land_bench.py: land transfers) is a `Workload`: its genesis, the set-up it
+needs committed before the clock starts, and its pre-signed measured transactions; `run_node` times
+it exactly as it times the default `AttestWorkload`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import msgspec
 
@@ -46,6 +51,7 @@ class NodeResult:
     blocks: int
     txs_per_block_median: float
     rejected: int
+    failed: int = 0  # committed with a receipt code other than ok (counted in `committed` too)
 
 
 def bench_genesis(validator: SigningKey, issuers: list[SigningKey]) -> bytes:
@@ -89,23 +95,101 @@ def presign(count: int, issuers: list[SigningKey], offset: int) -> list[bytes]:
     return out
 
 
+class Workload(Protocol):
+    """What `run_node` loads a node with."""
+
+    def genesis(self, validator: SigningKey) -> bytes:
+        """The chain's genesis document, `validator` its only validator."""
+        ...
+
+    def prepare(self, count: int) -> tuple[list[list[bytes]], list[bytes]]:
+        """Set-up stages (each committed, every transaction ok, before the next stage and before the
+        clock starts) and up to `count` pre-signed measured transactions on chain `CHAIN_ID` (fewer:
+        the run ends once they are all committed)."""
+        ...
+
+
+class AttestWorkload:
+    """The simple transaction: `attest.record` by 8 issuers round robin, no set-up."""
+
+    def __init__(self) -> None:
+        self.issuers = [SigningKey.generate() for _ in range(8)]
+
+    def genesis(self, validator: SigningKey) -> bytes:
+        return bench_genesis(validator, self.issuers)
+
+    def prepare(self, count: int) -> tuple[list[list[bytes]], list[bytes]]:
+        return [], presign(count, self.issuers, 0)
+
+
+def commit_setup(node: Node, stages: list[list[bytes]], timeout_s: float = 600) -> int:
+    """Submit each stage and wait until all of it is committed; a refusal or failed receipt raises.
+
+    Stages go in slices of one block at most, so no signer exceeds the mempool's per-signer bound.
+    Returns the number of transactions committed.
+    """
+    pending: set[bytes] = set()
+    failed: list[str] = []
+    cond = threading.Condition()
+
+    def on_commit(b: CommittedBlock) -> None:
+        with cond:
+            for r in b.receipts:
+                if r.tx_id in pending:
+                    pending.discard(r.tx_id)
+                    if r.code != "ok":
+                        failed.append(f"{r.code}: {r.message}")
+            cond.notify_all()
+
+    node.add_listener(on_commit)
+    done = 0
+    try:
+        for stage in stages:
+            for i in range(0, len(stage), node.config.max_block_txs):
+                chunk = stage[i : i + node.config.max_block_txs]
+                with cond:  # ids are pending before a block can commit them
+                    pending.update(txmod.tx_id(txmod.decode_tx(raw).payload) for raw in chunk)
+                for j in range(0, len(chunk), BATCH):
+                    refused = [r for r in node.submit(chunk[j : j + BATCH]) if not r.ok]
+                    if refused:
+                        raise RuntimeError(f"set-up refused: {refused[0].code}: {refused[0].message}")
+                with cond:
+                    if not cond.wait_for(lambda: not pending, timeout_s):
+                        raise RuntimeError(f"set-up: {len(pending)} transactions not committed")
+                if failed:
+                    raise RuntimeError(f"set-up failed: {failed[0]}")
+                done += len(chunk)
+    finally:
+        node.remove_listener(on_commit)
+    return done
+
+
 def run_node(
-    duration_s: float, rate_hint: int, *, open_loop_rate: int = 0, precheck: bool = True
+    duration_s: float,
+    rate_hint: int,
+    *,
+    open_loop_rate: int = 0,
+    precheck: bool = True,
+    workload: Workload | None = None,
 ) -> NodeResult:
-    """Closed loop (saturating) when `open_loop_rate` is 0, else that many tx/s on a fixed schedule."""
+    """Closed loop (saturating) when `open_loop_rate` is 0, else that many tx/s on a fixed schedule.
+
+    `workload` defaults to `AttestWorkload`; its set-up is committed before the clock starts.
+    """
     validator = SigningKey.generate()
-    issuers = [SigningKey.generate() for _ in range(8)]
+    load = workload or AttestWorkload()
     planned = open_loop_rate or rate_hint
-    raws = presign(int(duration_s * planned * 1.3) + BATCH, issuers, 0)
+    setup, raws = load.prepare(int(duration_s * planned * 1.3) + BATCH)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        init_chain(root, bench_genesis(validator, issuers))
+        init_chain(root, load.genesis(validator))
         node = Node(
             NodeConfig(data_dir=root, block_interval_ms=200, max_block_txs=5000, precheck=precheck), validator
         )
         submitted_at: dict[bytes, float] = {}
         latencies: list[float] = []
         sizes: list[int] = []
+        failures: list[bytes] = []
         done = threading.Event()
 
         def on_commit(b: CommittedBlock) -> None:
@@ -115,9 +199,13 @@ def run_node(
                 t0 = submitted_at.pop(r.tx_id, None)
                 if t0 is not None:
                     latencies.append((now - t0) * 1000)
+                    if r.code != "ok":
+                        failures.append(r.tx_id)
 
         node.add_listener(on_commit)
         node.start()
+        commit_setup(node, setup)
+        sizes.clear()  # the set-up's blocks are not measured
         rejected = 0
         cpu0 = time.process_time()
         start = time.perf_counter()
@@ -160,4 +248,5 @@ def run_node(
         blocks=len(sizes),
         txs_per_block_median=statistics.median(sizes) if sizes else 0.0,
         rejected=rejected,
+        failed=len(failures),
     )
