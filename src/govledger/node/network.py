@@ -164,8 +164,15 @@ def create_network(
     scrypt_n: int = 2**15,
     timeouts_ms: tuple[int, int, int] = (1000, 500, 500),
     empty_block_interval_ms: int = 1000,
+    members: dict[str, SigningKey] | None = None,
 ) -> Manifest:
-    """Create keys, the shared genesis and every node home under `<home>/network/` (must not exist)."""
+    """Create keys, the shared genesis and every node home under `<home>/network/` (must not exist).
+
+    `members`: the dev members' keys (by member id) to put in genesis instead of fresh ones, so that
+    transactions signed once are valid on several networks of the same chain id (the benchmark).
+    Node keys are always fresh; the first `validators` of them form the genesis set, the rest are
+    full nodes (in the address book, never in the set).
+    """
     if not 1 <= validators <= VALIDATORS_MAX or not 0 <= full_nodes <= FULL_NODES_MAX:
         raise GovledgerError(
             "network.bad_size", f"1..{VALIDATORS_MAX} validators and 0..{FULL_NODES_MAX} full nodes"
@@ -177,7 +184,10 @@ def create_network(
     if root.exists():
         raise GovledgerError("network.exists", f"{root} already exists; `network down` and remove it first")
     root.mkdir(parents=True)
-    members = {m[0]: SigningKey.generate(Scheme.ED25519) for m in DEV_MEMBERS}
+    if members is None:
+        members = {m[0]: SigningKey.generate(Scheme.ED25519) for m in DEV_MEMBERS}
+    elif missing := {m[0] for m in DEV_MEMBERS} - members.keys():
+        raise GovledgerError("network.bad_members", f"no key for {', '.join(sorted(missing))}")
     for name, key in members.items():
         save_key(root / "keys" / f"{name}.key.json", key, passphrase, scrypt_n)
     node_keys = [SigningKey.generate(Scheme.ED25519) for _ in range(validators + full_nodes)]

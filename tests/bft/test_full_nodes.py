@@ -1,0 +1,142 @@
+"""Real processes: 4 validators + 2 full nodes (`govledger network up --validators 4 --full-nodes 2`).
+
+Clients talk only to the full nodes: transactions are submitted to them (each gossips to the
+validators, which order them), reads with proofs come from them. Afterwards every node, full nodes
+included, holds the same blocks, no commit carries a full node's signature, and `govledger
+verify-chain` passes on a full node's data directory. Waits poll the nodes' HTTP API with deadlines.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+
+from govledger.apps.attest.app import RecordBody
+from govledger.codec import encode
+from govledger.ledger import tx as txmod
+from govledger.ledger.storage import Storage
+from govledger.node.devnet import DEV_PASSPHRASE, load_key
+from govledger.node.network import load_manifest
+from govledger.sdk import Client
+from tests.bft.test_processes import _cli, _height, _wait
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
+
+VALIDATORS, FULL = 4, 2
+TXS_PER_FULL_NODE = 150
+
+
+def _free_base_port(count: int) -> int:
+    """A base port whose `count` ports are free now (checked by binding); the range is random."""
+    for _ in range(50):
+        base = random.randrange(20_000, 60_000 - count, 20)
+        socks: list[socket.socket] = []
+        try:
+            for p in range(base, base + count):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+        return base
+    raise RuntimeError("no free port range")
+
+
+def _status(url: str) -> dict[str, object]:
+    r = httpx.get(url + "/v1/network/status", timeout=5)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert isinstance(body, dict)
+    return body
+
+
+def test_full_nodes_take_transactions_follow_consensus_and_verify(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    base = _free_base_port(2 * (VALIDATORS + FULL))
+    up = _cli(home, "network", "up", "--validators", str(VALIDATORS), "--full-nodes", str(FULL),
+              "--base-port", str(base))  # fmt: skip
+    assert up.returncode == 0, up.stderr
+    manifest = load_manifest(home)
+    nodes = manifest.nodes
+    validators = [n for n in nodes if n.validator]
+    full = [n for n in nodes if not n.validator]
+    assert [n.name for n in full] == ["node-4", "node-5"] and len(validators) == VALIDATORS
+    genesis_ids = {n.id for n in validators}
+    try:
+        # Full nodes know they are not in the set, and reach every other node.
+        for n in full:
+            assert _status(n.url)["validator"] is False
+        _wait(
+            lambda: all(len(_status(n.url)["peers"]) == len(nodes) - 1 for n in nodes),  # type: ignore[arg-type]
+            "a full mesh of 6 nodes",
+        )
+
+        # Transactions enter through the full nodes only.
+        key = load_key(home / "network" / "keys" / "registrar-1.key.json", DEV_PASSPHRASE)
+        tip = max(_height(n.url) or 0 for n in nodes)
+        ids: list[str] = []
+        with httpx.Client(timeout=30) as http:
+            for k, node in enumerate(full):
+                raws = []
+                for i in range(k * TXS_PER_FULL_NODE, (k + 1) * TXS_PER_FULL_NODE):
+                    body = RecordBody(i.to_bytes(32, "big"), "deed", f"via {node.name}")
+                    t = txmod.build(manifest.chain_id, "attest", "record", encode(body), [key],
+                                    nonce=i, expiry_height=tip + 10_000)  # fmt: skip
+                    raws.append(encode(t))
+                r = http.post(node.url + "/v1/txs/batch", content=encode(raws),
+                              headers={"content-type": "application/msgpack"})  # fmt: skip
+                assert r.status_code == 200, r.text
+                results = r.json()
+                assert [x["code"] for x in results] == ["ok"] * len(raws)
+                ids += [x["tx_id"] for x in results]
+
+            def committed_everywhere(tid: str) -> bool:
+                for n in nodes:
+                    r = http.get(f"{n.url}/v1/txs/{tid}")
+                    if r.status_code != 200 or r.json()["status"] != "committed":
+                        return False
+                return True
+
+            # Only validators propose, so a transaction a full node took reached them by gossip.
+            _wait(lambda: all(committed_everywhere(t) for t in (ids[0], ids[-1])), "both batches committed")
+            _wait(lambda: all(committed_everywhere(t) for t in ids), "every transaction committed everywhere")
+
+        # A full node serves reads with proofs that the SDK verifies from genesis (light client).
+        with Client(full[1].url) as client:
+            proof = client.tx_proof(ids[0])  # submitted through node-4, read from node-5
+            assert proof.receipt.code == "ok"
+            assert client.health().height >= proof.header.height
+
+        target = max(_height(n.url) or 0 for n in nodes)
+        _wait(lambda: all((_height(n.url) or 0) >= target for n in nodes), "every node at the same tip")
+    finally:
+        down = _cli(home, "network", "down")
+    assert down.returncode == 0, down.stderr
+
+    stores = [Storage(Path(n.home) / "chain", readonly=True) for n in nodes]
+    try:
+        top = min(s.height() for s in stores)
+        assert top >= target
+        for h in range(top + 1):
+            assert len({s.block_bytes(h) for s in stores}) == 1, f"nodes disagree at height {h}"
+        committed = set()
+        for h in range(1, top + 1):
+            commit = stores[4].commit(h)
+            assert commit is not None
+            signers = {s.validator.hex() for s in commit.signatures}
+            assert signers <= genesis_ids, f"height {h} carries a signature from outside the validator set"
+            committed |= {r.tx_id.hex() for r in stores[4].receipts(h) or [] if r.code == "ok"}
+        assert set(ids) <= committed
+    finally:
+        for s in stores:
+            s.close()
+    check = _cli(Path(full[0].home), "verify-chain", timeout_s=120)
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.startswith("ok: chain"), check.stdout
