@@ -524,9 +524,22 @@ def _fmt(v: tuple[float, float, float], f: str = "{:,.0f}") -> tuple[str, str]:
 
 
 def measure(
-    smoke: bool, *, clients: int = 2, batch: int | None = None, chain: bool = True
+    smoke: bool,
+    *,
+    clients: int = 2,
+    batch: int | None = None,
+    chain: bool = True,
+    cluster: Cluster | None = None,
 ) -> tuple[dict[str, list[RunResult]], list[float], dict[str, str]]:
-    """Runs per mode, fsync/s samples of the cluster's disk, and the server's settings."""
+    """Runs per mode, fsync/s samples of the cluster's disk, and the server's settings.
+
+    On `cluster` if given (the tests share theirs: initdb is most of a smoke run), else on a
+    throwaway cluster of its own.
+    """
+    server_bin_dir()  # fail in one line, before pre-signing
+    if cluster is None:
+        with throwaway_cluster() as own:
+            return measure(smoke, clients=clients, batch=batch, chain=chain, cluster=own)
     duration = SMOKE_S if smoke else FULL_S
     batch = batch or (500 if smoke else BATCH)
     repeats = 1 if smoke else 3
@@ -537,35 +550,32 @@ def measure(
     modes = {"per-op": 1, "batched": batch}
     runs: dict[str, list[RunResult]] = {m: [] for m in modes}
     fsyncs: list[float] = []
-    with throwaway_cluster() as cluster:
-        with cluster.connect() as c:
-            names = ("server_version", "fsync", "synchronous_commit", "full_page_writes", "wal_sync_method")
-            settings = {n: str(c.execute(f"SHOW {n}").fetchone()[0]) for n in names}
-        print("server: " + ", ".join(f"{k}={v}" for k, v in settings.items()), flush=True)
-        for r in range(repeats):
-            # the disk's fsync rate, in the cluster's own directory, beside each repeat (noisy machine)
-            fsyncs.append(baselines.fsync_per_s(cluster.root, 50 if smoke else 300))
-            print(f"  fsync of the cluster's disk: {fsyncs[-1]:,.0f} fsync/s", flush=True)
-            for name, b in modes.items():
-                res = run_mode(
-                    cluster, raws, issuers, batch=b, clients=clients, duration_s=duration, chain=chain
-                )
-                runs[name].append(res)
-                short = " (pool used up)" if res.applied + res.refused >= len(raws) - clients * WARMUP else ""
-                print(
-                    f"  run {r + 1} {name:<8} batch {b:>5}: {res.tx_per_s:>8,.0f} tx/s  "
-                    f"{res.applied:,} applied, {res.refused} refused in {res.elapsed_s:.1f} s{short}; "
-                    f"cpu/op client {res.client_cpu_us:,.0f} us, server {res.server_cpu_us:,.0f} us; "
-                    f"commit p50 {res.latency_ms_p50:.1f} ms, p99 {res.latency_ms_p99:.1f} ms",
-                    flush=True,
-                )
+    with cluster.connect() as c:
+        names = ("server_version", "fsync", "synchronous_commit", "full_page_writes", "wal_sync_method")
+        settings = {n: str(c.execute(f"SHOW {n}").fetchone()[0]) for n in names}
+    print("server: " + ", ".join(f"{k}={v}" for k, v in settings.items()), flush=True)
+    for r in range(repeats):
+        # the disk's fsync rate, in the cluster's own directory, beside each repeat (noisy machine)
+        fsyncs.append(baselines.fsync_per_s(cluster.root, 50 if smoke else 300))
+        print(f"  fsync of the cluster's disk: {fsyncs[-1]:,.0f} fsync/s", flush=True)
+        for name, b in modes.items():
+            res = run_mode(cluster, raws, issuers, batch=b, clients=clients, duration_s=duration, chain=chain)
+            runs[name].append(res)
+            short = " (pool used up)" if res.applied + res.refused >= len(raws) - clients * WARMUP else ""
+            print(
+                f"  run {r + 1} {name:<8} batch {b:>5}: {res.tx_per_s:>8,.0f} tx/s  "
+                f"{res.applied:,} applied, {res.refused} refused in {res.elapsed_s:.1f} s{short}; "
+                f"cpu/op client {res.client_cpu_us:,.0f} us, server {res.server_cpu_us:,.0f} us; "
+                f"commit p50 {res.latency_ms_p50:.1f} ms, p99 {res.latency_ms_p99:.1f} ms",
+                flush=True,
+            )
     return runs, fsyncs, settings
 
 
-def section(smoke: bool) -> list[str]:
+def section(smoke: bool, *, cluster: Cluster | None = None) -> list[str]:
     """Markdown for docs/benchmarks.md; raises PgUnavailable when the server is not installed."""
     clients = 2
-    runs, fsyncs, settings = measure(smoke, clients=clients)
+    runs, fsyncs, settings = measure(smoke, clients=clients, cluster=cluster)
     if smoke:
         every = [r for rs in runs.values() for r in rs]
         assert all(r.applied > 0 and r.refused == 0 for r in every), (
