@@ -8,7 +8,7 @@ PORT ?= 8000
 SEED ?=
 SEEDS ?= 300
 
-.PHONY: run test install install-test lint typecheck bench bench-smoke sim soak clean
+.PHONY: run test install install-test install-bench postgres lint typecheck bench bench-smoke sim soak clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,20 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PIP) install --quiet -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-bench: $(VENV)/.installed-test pyproject.toml
+	$(PIP) install --quiet -e '.[test,bench]'
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-bench: $(VENV)/.installed-bench
+
+## the PostgreSQL server of the database baseline (benchmarks/pg_bench.py), Debian's package, only if absent
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 ## make run: a single-validator dev network on http://127.0.0.1:$(PORT), seeded with demo data
 run: install
@@ -29,7 +41,7 @@ run: install
 	$(VENV)/bin/govledger --home $(HOME_DIR) node start --host 127.0.0.1 --port $(PORT) --seed-demo
 
 ## make test: installs test dependencies and runs the whole suite (lint, types, tests, smoke runs)
-test: install-test
+test: install-bench
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q
@@ -43,10 +55,10 @@ typecheck: install-test
 	$(VENV)/bin/mypy
 
 ## benchmarks write docs/benchmarks.md
-bench: install-test
+bench: install-bench postgres
 	$(PY) -m benchmarks.run --full
 
-bench-smoke: install-test
+bench-smoke: install-bench postgres
 	$(PY) -m benchmarks.run --smoke
 
 ## consensus simulator: make sim SEEDS=10000, or make sim SEED=1234 to reproduce one run
