@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govledger.identity import cose, mdoc, mdoc_pki
+from govledger.identity import cose, mdoc, mdoc_pid, mdoc_pki
 from govledger.identity.errors import CODES as IDENTITY_CODES
 from govledger.identity.jose import JwsSigner
 
@@ -326,10 +326,76 @@ def test_malformed_responses_get_codes() -> None:
     assert code(deep) == "input.malformed"
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.binary(max_size=400), st.integers(0, 2_000))
-def test_any_bytes_or_any_corruption_gives_a_code_never_an_exception(noise: bytes, at: int) -> None:
+RESPONSE = response()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=400), st.integers(0, 4_000), st.integers(1, 255))
+def test_any_bytes_or_any_corruption_gives_a_code_never_an_exception(
+    noise: bytes, at: int, flip: int
+) -> None:
     assert code(noise) in KNOWN
-    resp = bytearray(response())
-    resp[at % len(resp)] ^= 0x41
-    assert code(bytes(resp)) in KNOWN
+    corrupted = bytearray(RESPONSE)
+    corrupted[at % len(corrupted)] ^= flip
+    out = VERIFIER.verify(bytes(corrupted), session_transcript=ST, now_s=NOW_S)
+    assert out.code in KNOWN | {"ok"}
+    if out.ok:
+        # A flipped byte can only hide what was signed (e.g. rename the optional `nameSpaces` member,
+        # leaving nothing disclosed), never change or add a value.
+        shown = out.claims[mdoc.MDL_DOCTYPE].get(mdoc.MDL_NAMESPACE, {})
+        assert all(ELEMENTS[k] == v for k, v in shown.items())
+
+
+# --- a PID from a birth record ------------------------------------------------------------------------------
+
+
+def _birth_ms(day: dt.date) -> int:
+    return int(dt.datetime(day.year, day.month, day.day, 6, 30, tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def test_pid_from_a_birth_record_expires_before_an_age_answer_flips() -> None:
+    issued = NOW.date()
+    birth = dt.date(issued.year - 18, issued.month, issued.day) + 40 * DAY  # 18 in 40 days
+    elements, expiry = mdoc_pid.pid_from_birth(
+        event_ms=_birth_ms(birth),
+        place="Singapore General Hospital",
+        registration_number="B-2008-000123",
+        family_name="Tan",
+        given_name="Wei",
+        nationality="SG",
+        issuing_authority="Registry of Births and Deaths",
+        issuing_country="SG",
+        issued=issued,
+    )
+    assert elements["birth_date"] == birth and elements["age_in_years"] == 17
+    assert elements["age_over_16"] is True and elements["age_over_18"] is False
+    assert expiry == birth.replace(year=birth.year + 18) - DAY == elements["expiry_date"]
+    valid_until = dt.datetime.combine(expiry + DAY, dt.time(), dt.UTC)
+    issued_pid = mdoc.issue(
+        PKI.ds,
+        doc_type=mdoc.PID_DOCTYPE,
+        name_spaces={mdoc.PID_NAMESPACE: elements},
+        device_key=DEVICE.public_key,
+        signed=NOW,
+        valid_from=NOW,
+        valid_until=valid_until,
+    )
+    resp = response(issued_pid, disclose={mdoc.PID_NAMESPACE: ["age_over_18"]})
+    out = VERIFIER.verify(resp, session_transcript=ST, now_s=NOW_S)
+    assert out.claims == {mdoc.PID_DOCTYPE: {mdoc.PID_NAMESPACE: {"age_over_18": False}}}
+    on_birthday = int(valid_until.timestamp()) + 3600  # the answer would be wrong now: expired
+    assert code(resp, now_s=on_birthday) == "time.expired"
+
+    adult, adult_expiry = mdoc_pid.pid_from_birth(
+        event_ms=_birth_ms(dt.date(1990, 1, 2)),
+        place="Singapore",
+        registration_number="B-1990-1",
+        family_name="Tan",
+        given_name="Mei",
+        nationality="SG",
+        issuing_authority="RBD",
+        issuing_country="SG",
+        issued=issued,
+    )
+    assert adult["age_over_21"] is True and adult["age_over_65"] is False
+    assert adult_expiry.year == issued.year + mdoc_pid.PID_VALIDITY_YEARS

@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Sequence
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -102,7 +102,7 @@ def document_signer_certificate(
 def load(der: bytes, what: str) -> x509.Certificate:
     try:
         return x509.load_der_x509_certificate(der)
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion, UnsupportedAlgorithm) as exc:
         fail("mdoc.bad_certificate", f"{what} is not a DER certificate: {str(exc)[:120]}")
 
 
@@ -120,7 +120,7 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
             key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(hash_alg))
         else:
             return False  # RSA IACAs are not in the 18013-5 profile
-    except (InvalidSignature, ValueError, TypeError):
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
         return False
     return True
 
@@ -152,9 +152,23 @@ def _check_ds_profile(ds: x509.Certificate) -> None:
 def verify_chain(
     chain: Sequence[x509.Certificate], anchors: Sequence[x509.Certificate], at: dt.datetime
 ) -> x509.Certificate:
-    """Check the DS certificate chain[0] up to a trusted IACA at time `at`; returns the anchor.
+    """Check the DS certificate chain[0] up to a trusted IACA at time `at`; returns the anchor."""
+    # Certificates parse lazily: a corrupted extension or algorithm surfaces only when read.
+    try:
+        return _verify_chain(chain, anchors, at)
+    except (
+        ValueError,
+        UnsupportedAlgorithm,
+        x509.DuplicateExtension,
+        x509.UnsupportedGeneralNameType,
+    ) as exc:
+        fail("mdoc.bad_certificate", f"an x5chain certificate is malformed: {str(exc)[:120]}")
 
-    Trust first (who vouches for these certificates), then validity, then the DS profile."""
+
+def _verify_chain(
+    chain: Sequence[x509.Certificate], anchors: Sequence[x509.Certificate], at: dt.datetime
+) -> x509.Certificate:
+    """Trust first (who vouches for these certificates), then validity, then the DS profile."""
     if not chain or len(chain) > MAX_CHAIN:
         fail("mdoc.bad_certificate", f"x5chain holds 1 to {MAX_CHAIN} certificates")
     for cert, issuer in itertools.pairwise(chain):
