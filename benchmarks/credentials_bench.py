@@ -1,9 +1,10 @@
 """Credential verification per second, single core: OpenAttestation v2 documents by govledger's verifier
-beside OpenAttestation's own JavaScript verifier, and SD-JWT VCs by govledger beside the `sd-jwt`
-reference package (PyPI sd-jwt 0.10.4), each pair on the same inputs in the same run.
+beside OpenAttestation's own JavaScript verifier, SD-JWT VCs by govledger beside the `sd-jwt` reference
+package (PyPI sd-jwt 0.10.4), and ISO 18013-5 mdocs by govledger beside pymdoccbor 1.4.0, each pair on
+the same inputs in the same run.
 
-    .venv/bin/python -m benchmarks.credentials_bench            # ~1 min
-    .venv/bin/python -m benchmarks.credentials_bench --smoke    # a few dozen documents, < 20 s
+    .venv/bin/python -m benchmarks.credentials_bench            # ~1.5 min
+    .venv/bin/python -m benchmarks.credentials_bench --smoke    # a few dozen inputs, ~7 s on an idle machine
 
 What each side checks (the rows of the table name them too):
 
@@ -33,10 +34,19 @@ What each side checks (the rows of the table name them too):
   from the same did:jwk, decoded in its callback), disclosure digests, the KB-JWT signature, typ, aud,
   nonce and sd_hash; it has no time, freshness, trust or status checks, so the like-for-like ratio is
   the row without trust and status.
+- **mdoc**: mDL DeviceResponses (ES256 DS key with its certificate in `x5chain`, 10 elements including
+  a 4 KiB portrait, ES256 device key, DeviceAuth over an OpenID4VP SessionTranscript). govledger
+  `mdoc.Verifier.verify`: DS certificate chained to the IACA and within its validity, the DS profile
+  (mdlDS key usage), the MSO signature, MSO validity window, every element's value digest; the second
+  row adds the device signature over DeviceAuthentication. pymdoccbor's `MdocCbor.verify` with the
+  IACA as trusted root: the DS certificate's signature by the root and its validity, the MSO signature,
+  every element's digest; it has no MSO validity and no device authentication. The issuer-half row
+  runs ours on the same responses without `deviceSigned`.
 
 How it measures: every verifier runs on one thread over the same list of inputs, round-robin, for a
 fixed time, each verdict checked; the median, min and max are over `rounds` runs, the two sides
-alternating per run so that the machine's drift hits both. The JS side runs as a Node subprocess (one
+alternating per run so that the machine's drift hits both, and the ratio is the median of the per-run
+ratios. The JS side runs as a Node subprocess (one
 per run) that reads the documents from a temp file, checks every verdict once (and warms the JIT), and
 times its loops with `process.hrtime`: Node's start-up and module loading are not counted. Its
 packages are the interop tests' (tests/interop/openattestation, from the lockfile, installed by the
@@ -204,6 +214,80 @@ def sd_jwt_tokens(n: int) -> Tokens:
     return Tokens(presentations, full, sdjwt_vc.Verifier(resolver, accepted_vct=(VCT,)))
 
 
+@dataclass
+class Mdocs:
+    responses: list[bytes]  # DeviceResponses with DeviceAuth
+    issuer_only: list[bytes]  # the same without deviceSigned
+    ours_full: Callable[[bytes], bool]
+    ours_issuer: Callable[[bytes], bool]
+    theirs: Callable[[bytes], bool] | None  # pymdoccbor, when installed
+
+
+def mdoc_inputs(n: int) -> Mdocs:
+    import datetime as dt
+
+    import cbor2
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from govledger.identity import cose, mdoc, mdoc_pki
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    day = dt.timedelta(days=1)
+    iaca_key = ec.generate_private_key(ec.SECP256R1())
+    iaca = mdoc_pki.iaca_certificate(
+        iaca_key, common_name="Bench IACA", country="SG", not_before=now - day, not_after=now + 3650 * day
+    )
+    ds = JwsSigner.generate("ES256")
+    ds_cert = mdoc_pki.document_signer_certificate(
+        iaca_key, iaca, ds.public_key, common_name="Bench DS", not_before=now - day, not_after=now + 365 * day
+    )
+    transcript = mdoc.oid4vp_session_transcript("x509_san_dns:rp.example.gov", NONCE, AUD)
+    responses = []
+    for i in range(n):
+        device = JwsSigner.generate("ES256")
+        elements = {
+            "family_name": "Tan", "given_name": f"Mei {i}", "birth_date": dt.date(1990, 1, 2),
+            "issue_date": dt.date(2026, 11, 1), "expiry_date": dt.date(2031, 10, 31), "issuing_country": "SG",
+            "document_number": f"S{i:07d}D", "portrait": bytes(4096), "age_over_18": True,
+            "driving_privileges": [{"vehicle_category_code": "B", "issue_date": dt.date(2010, 5, 1)}],
+        }  # fmt: skip
+        issued = mdoc.issue(
+            mdoc.DocumentSigner(ds, (ds_cert,)), doc_type=mdoc.MDL_DOCTYPE,
+            name_spaces={mdoc.MDL_NAMESPACE: elements}, device_key=device.public_key,
+            signed=now, valid_from=now, valid_until=now + 365 * day,
+        )  # fmt: skip
+        responses.append(mdoc.present(issued, device=device, session_transcript=transcript))
+    issuer_only = []
+    for r in responses:
+        value = cbor2.loads(r)
+        del value["documents"][0]["deviceSigned"]
+        issuer_only.append(cose.dumps(value))
+    verifier = mdoc.Verifier([iaca])
+
+    def ours_full(r: bytes) -> bool:
+        return bool(verifier.verify(r, session_transcript=transcript, now_s=int(time.time())).code == "ok")
+
+    def ours_issuer(r: bytes) -> bool:
+        out = verifier.verify(r, session_transcript=None, now_s=int(time.time()), require_device_auth=False)
+        return bool(out.code == "ok")
+
+    theirs: Callable[[bytes], bool] | None = None
+    try:
+        from cryptography import x509
+        from pymdoccbor.mdoc.verifier import MdocCbor
+    except ImportError:
+        print("   pymdoccbor not installed: no mdoc baseline")
+    else:
+        roots = [x509.load_der_x509_certificate(iaca)]
+
+        def theirs(r: bytes) -> bool:
+            m = MdocCbor()
+            m.loads(r)
+            return bool(m.verify(trusted_root_certs=roots))
+
+    return Mdocs(responses, issuer_only, ours_full, ours_issuer, theirs)
+
+
 # --- timing --------------------------------------------------------------------------------------------
 
 
@@ -282,21 +366,27 @@ def fmt(s: Spread | None) -> str:
     return "n/a" if s is None else f"{s[0]:,.0f} ({s[1]:,.0f} - {s[2]:,.0f})"
 
 
-def ratio(a: Spread, b: Spread | None) -> str:
-    return "" if b is None else f"{a[0] / b[0]:.2f}"
+def ratio(ours: list[float], base: list[float] | None) -> str:
+    """Median of the per-run ratios: each run's two figures were measured back to back."""
+    if not base:
+        return ""
+    return f"{statistics.median(a / b for a, b in zip(ours, base, strict=True)):.2f}"
 
 
 def section(smoke: bool) -> list[str]:
-    n_docs, n_tokens = (24, 16) if smoke else (200, 64)
-    seconds, rounds = (0.4, 1) if smoke else (2.0, 3)
+    n_docs, n_tokens, n_mdocs = (24, 16, 8) if smoke else (200, 64, 32)
+    seconds, rounds = (0.3, 1) if smoke else (2.0, 3)
     signer = EthSigner(bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"))
-    print(f"== credentials: {n_docs} documents, {n_tokens} SD-JWT VCs, {rounds} x {seconds} s per figure")
+    print(
+        f"== credentials: {n_docs} documents, {n_tokens} SD-JWT VCs, {n_mdocs} mdocs, {rounds} x {seconds} s"
+    )
     plain = signed_batches(
         [raw_document(i, did_issuer(signer, "Civil Registry")) for i in range(n_docs)], signer
     )
     certs = ledger_documents(n_docs, signer)
     tokens = sd_jwt_tokens(n_tokens)
     reference = ref_verifier()
+    mdocs = mdoc_inputs(n_mdocs)
     why_no_js = js_unavailable()
     if why_no_js:
         print(f"   OpenAttestation JS verifier not measured: {why_no_js}")
@@ -330,39 +420,79 @@ def section(smoke: bool) -> list[str]:
         add("sd-jwt full, ours", rate(tokens.presentations, ours_full, seconds))
         add("sd-jwt kb, ours", rate(tokens.presentations, ours_plain, seconds))
         add("sd-jwt kb, reference", rate(tokens.presentations, reference, seconds))
+        add("mdoc device, ours", rate(mdocs.responses, mdocs.ours_full, seconds))
+        add("mdoc issuer, ours", rate(mdocs.issuer_only, mdocs.ours_issuer, seconds))
+        if mdocs.theirs is not None:
+            add("mdoc issuer, pymdoccbor", rate(mdocs.responses, mdocs.theirs, seconds))
 
-    s = {k: spread(v) for k, v in series.items()}
-    assert all(v[0] > 0 for v in s.values()), "a verifier produced no results"
-    js_label = "OpenAttestation JS" + (f" (not measured: {why_no_js})" if why_no_js else "")
-    oa_int, oa_did = s.get("doc integrity, oa"), s.get("doc did, oa-verify")
+    assert all(min(v) > 0 for v in series.values()), "a verifier produced no results"
+
+    def row(checks: str, ours: str, base: str | None, what: str) -> str:
+        b = series.get(base) if base else None
+        return f"| {checks} | {fmt(spread(series[ours]))} | {fmt(spread(b) if b else None)} | {what} | " + (
+            f"{ratio(series[ours], b)} |"
+        )
+
+    js_note = f" (not measured: {why_no_js})" if why_no_js else ""
+    ref = "sd-jwt kb, reference"
     lines = [
-        "## Credential verification, single core: govledger beside OpenAttestation and sd-jwt (same run)",
+        "## Credential verification, single core: govledger beside OpenAttestation, sd-jwt and pymdoccbor",
         "",
         "`make bench`, module `benchmarks/credentials_bench.py`",
         "(alone: `python -m benchmarks.credentials_bench`).",
-        f"{n_docs} OpenAttestation v2 documents (wrapped {BATCH} to a batch, DID-signed with did:ethr)",
-        f"and {n_tokens} SD-JWT VCs (ES256 issuer and holder, 8 disclosures, KB-JWT); per second,",
-        f"median (min - max) of {rounds} runs of {seconds:g} s, the two sides alternating.",
-        "OpenAttestation: @govtechsg/oa-verify 9.4.0 and @govtechsg/open-attestation 6.9.7 on Node,",
-        "timed inside the script (start-up excluded).",
+        f"{n_docs} OpenAttestation v2 documents (wrapped {BATCH} to a batch, DID-signed with did:ethr),",
+        f"{n_tokens} SD-JWT VCs (ES256 issuer and holder, 8 disclosures, KB-JWT) and {n_mdocs} mDL",
+        "DeviceResponses (ES256, 10 elements, DeviceAuth); verified per second on one core, median",
+        f"(min - max) of {rounds} runs of {seconds:g} s, each baseline measured right after ours in every",
+        "run; the ratio is the median of the per-run ratios. OpenAttestation: @govtechsg/oa-verify 9.4.0",
+        "and @govtechsg/open-attestation 6.9.7 on Node, timed inside the script (start-up excluded).",
         "",
         "| checks | govledger | baseline | baseline is | govledger / baseline |",
         "|---|---|---|---|---|",
-        f"| document integrity (targetHash, Merkle proof) | {fmt(s['doc integrity, ours'])} | {fmt(oa_int)} "
-        f"| open-attestation `verifySignature` | {ratio(s['doc integrity, ours'], oa_int)} |",
-        f"| document integrity + DID signature (status and identity fragments), offline did:ethr "
-        f"| {fmt(s['doc did, ours'])} | {fmt(oa_did)} | oa-verify, same three fragments "
-        f"| {ratio(s['doc did, ours'], oa_did)} |",
-        f"| the above + ledger issuance, revocation on the proof path, trust list (snapshot) "
-        f"| {fmt(s['doc full ledger, ours'])} | n/a | oa-verify needs Ethereum for these | |",
-        f"| SD-JWT VC: signature, disclosures, times, KB-JWT (nonce, aud, sd_hash, freshness) "
-        f"| {fmt(s['sd-jwt kb, ours'])} | {fmt(s['sd-jwt kb, reference'])} | sd-jwt 0.10.4 `SDJWTVerifier` "
-        f"(no time checks) | {ratio(s['sd-jwt kb, ours'], s['sd-jwt kb, reference'])} |",
-        f"| SD-JWT VC: the above + issuer trust + Token Status List (cached list) "
-        f"| {fmt(s['sd-jwt full, ours'])} | {fmt(s['sd-jwt kb, reference'])} | the same reference run "
-        f"| {ratio(s['sd-jwt full, ours'], s['sd-jwt kb, reference'])} |",
+        row(
+            "document integrity (targetHash, Merkle proof)",
+            "doc integrity, ours",
+            "doc integrity, oa",
+            f"open-attestation `verifySignature`{js_note}",
+        ),
+        row(
+            "document integrity + DID signature (status and identity fragments), offline did:ethr",
+            "doc did, ours",
+            "doc did, oa-verify",
+            f"oa-verify, the same three fragments{js_note}",
+        ),
+        row(
+            "the above + ledger issuance, revocation on the proof path, trust list (state snapshot)",
+            "doc full ledger, ours",
+            None,
+            "none: oa-verify needs Ethereum for these",
+        ),
+        row(
+            "SD-JWT VC: signature, disclosures, times, KB-JWT (nonce, aud, sd_hash, freshness)",
+            "sd-jwt kb, ours",
+            ref,
+            "sd-jwt 0.10.4 `SDJWTVerifier` (no time checks)",
+        ),
+        row(
+            "SD-JWT VC: the above + issuer trust + Token Status List (cached list)",
+            "sd-jwt full, ours",
+            ref,
+            "the same reference figures",
+        ),
+        row(
+            "mdoc issuer half: x5chain to the IACA, MSO signature, validity, value digests",
+            "mdoc issuer, ours",
+            "mdoc issuer, pymdoccbor" if mdocs.theirs is not None else None,
+            "pymdoccbor 1.4.0 `MdocCbor.verify` (no validity check)"
+            + ("" if mdocs.theirs is not None else " (not installed)"),
+        ),
+        row(
+            "mdoc: the above + DeviceAuth over the SessionTranscript",
+            "mdoc device, ours",
+            "mdoc issuer, pymdoccbor" if mdocs.theirs is not None else None,
+            "the same pymdoccbor figures (it has no device authentication)",
+        ),
         "",
-        f"Baseline column for documents: {js_label}.",
         "The module docstring lists exactly what each side checks.",
         "",
     ]
