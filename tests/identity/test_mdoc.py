@@ -399,3 +399,16 @@ def test_pid_from_a_birth_record_expires_before_an_age_answer_flips() -> None:
     )
     assert adult["age_over_21"] is True and adult["age_over_65"] is False
     assert adult_expiry.year == issued.year + mdoc_pid.PID_VALIDITY_YEARS
+
+
+def test_every_mdoc_and_cose_code_is_documented() -> None:
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "apps" / "identity.md").read_text()
+    start = doc.index("mdoc and COSE codes")
+    paragraph = doc[start : doc.index("\n\n", start)]
+    groups = dict(re.findall(r"`(cose|mdoc)\.([a-z_ |\n]+)`", paragraph))
+    for name in cose.CODES:
+        prefix, word = name.split(".")
+        assert word in re.split(r"[\s|]+", groups.get(prefix, "")), name
