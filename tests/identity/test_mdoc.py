@@ -227,6 +227,12 @@ def test_a_changed_element_value_fails_its_digest() -> None:
 
     assert code(edit(response(), change)) == "mdoc.digest_mismatch"
 
+    def other_namespace(doc: dict[str, Any]) -> None:  # signed items shown under an unsigned namespace
+        spaces = doc["issuerSigned"]["nameSpaces"]
+        spaces["org.example.extra"] = spaces.pop(mdoc.MDL_NAMESPACE)
+
+    assert code(edit(response(), other_namespace)) == "mdoc.digest_mismatch"
+
 
 def test_swapped_digest_ids_and_duplicates_are_refused() -> None:
     def swap(doc: dict[str, Any]) -> None:

@@ -200,7 +200,7 @@ def present(
     doc_type = as_map(mso, "MSO").get("docType")
     if not isinstance(doc_type, str):
         fail("input.wrong_type", "the MSO has no docType")
-    name_spaces = as_map(doc.get("nameSpaces"), "nameSpaces")
+    name_spaces = as_map(doc.get("nameSpaces", {}), "nameSpaces")
     chosen: dict[str, list[Any]] = {}
     for ns, items in name_spaces.items():
         wanted = None if disclose is None else set(disclose.get(ns, ()))
@@ -415,7 +415,9 @@ def _check_digests(
     claims: dict[str, dict[str, Any]] = {}
     total = 0
     for ns, items in name_spaces.items():
-        digests = as_map(value_digests.get(ns), f"valueDigests[{str(ns)[:60]}]")
+        digests = value_digests.get(ns)
+        if not isinstance(digests, Mapping):
+            fail("mdoc.digest_mismatch", f"namespace {str(ns)[:60]!r} is not signed in the MSO")
         seen_ids: set[int] = set()
         values: dict[str, Any] = {}
         for raw in as_list(items, str(ns)):
