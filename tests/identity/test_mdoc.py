@@ -330,6 +330,10 @@ def test_malformed_responses_get_codes() -> None:
     assert code(cose.dumps([0] * 10)) == "input.wrong_type"
     deep = b"\x81" * 100 + b"\x00"
     assert code(deep) == "input.malformed"
+    for exotic in (cbor2.CBORTag(5, [10**9, 3]), cbor2.CBORTag(35, "(a+)+$"), cbor2.CBORTag(258, [1])):
+        assert code(cose.dumps({"version": "1.0", "documents": [exotic], "status": 0})) == "input.malformed"
+    indefinite = b"\xbf" + cose.dumps("version") + cose.dumps("1.0") + b"\xff"
+    assert code(indefinite) == "input.malformed"
 
 
 RESPONSE = response()

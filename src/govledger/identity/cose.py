@@ -3,8 +3,9 @@ attached or detached payload, COSE_Key (EC2 P-256/P-384, OKP Ed25519), and the f
 
 Rules
 -----
-- CBOR input is bounded (`MAX_CBOR_BYTES`, nesting `MAX_DEPTH`), duplicate map keys and trailing
-  bytes are refused (`input.malformed`); what we encode is deterministic (RFC 8949 core
+- CBOR input is bounded (`MAX_CBOR_BYTES`, nesting `MAX_DEPTH`); duplicate map keys, indefinite
+  lengths, trailing bytes and tags no mdoc uses (`_REFUSED_TAGS`) are refused (`input.malformed`); tdate
+  (tag 0) and full-date (tag 1004) decode to datetime / date; what we encode is deterministic (RFC 8949 core
   deterministic encoding, cbor2's `canonical=True`).
 - Algorithms: ES256 (-7), ES384 (-35), EdDSA (-8); the key decides, the header only confirms (the
   JOSE layer's rule, and its signature code: COSE ECDSA signatures are the same fixed-size r||s).
@@ -76,6 +77,16 @@ def dumps(value: Any) -> bytes:
     return cbor2.dumps(value, canonical=True)
 
 
+def _refuse_tag(decoder: Any) -> NoReturn:
+    raise cbor2.CBORDecodeError("a CBOR tag mdocs do not use")
+
+
+# Tags cbor2 would interpret that no mdoc structure uses: decimal fractions and bigfloats (costly
+# arithmetic on attacker-chosen exponents), rationals, regular expressions (compiled on decode), MIME,
+# value sharing and string references (aliasing), sets. Refused at decode time.
+_REFUSED_TAGS = {tag: _refuse_tag for tag in (4, 5, 25, 28, 29, 30, 35, 36, 256, 258)}
+
+
 def loads(data: Any, *, what: str, max_bytes: int = MAX_CBOR_BYTES) -> Any:
     """One CBOR item, strictly: bounded size and depth, no duplicate keys, nothing after it."""
     if not isinstance(data, bytes | bytearray | memoryview):
@@ -85,7 +96,11 @@ def loads(data: Any, *, what: str, max_bytes: int = MAX_CBOR_BYTES) -> Any:
     stream = io.BytesIO(bytes(data))
     try:
         value = cbor2.CBORDecoder(
-            stream, max_depth=MAX_DEPTH, allow_duplicate_keys=False, allow_indefinite=False
+            stream,
+            max_depth=MAX_DEPTH,
+            allow_duplicate_keys=False,
+            allow_indefinite=False,
+            semantic_decoders=_REFUSED_TAGS,
         ).decode()
     except (cbor2.CBORDecodeError, ValueError, TypeError, OverflowError, RecursionError) as exc:
         fail("input.malformed", f"{what} is not valid CBOR: {str(exc)[:200]}")
