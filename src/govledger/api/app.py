@@ -22,7 +22,7 @@ from govledger.api.errors import install_error_handlers
 from govledger.api.hub import CommitHub
 from govledger.api.metrics import Metrics
 from govledger.api.models import GenesisInfo
-from govledger.api.routes import blocks, events, state, system, txs
+from govledger.api.routes import blocks, events, registries, state, system, txs
 from govledger.api.services import install
 from govledger.codec import to_json
 from govledger.errors import GovledgerError
@@ -109,7 +109,7 @@ def create_app(
     )
     app.state.ctx = ctx
     install_error_handlers(app)
-    for module in (txs, blocks, state, events, system):
+    for module in (txs, blocks, state, events, system, registries):
         app.include_router(module.router)
     services.append(install(app, node))
     return app

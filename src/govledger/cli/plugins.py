@@ -5,6 +5,7 @@
     govledger identity ...                              keys, DIDs, SD-JWT VCs offline (identity/cli.py)
     govledger certificate setup                         put the registry issuers on the ledger
     govledger certificate issue --kind land --id P-001 [--format oa|sd-jwt|json] [--out F] [--qr F.png]
+    govledger land|company|vital ...                    proof-verified register reads (cli/registries.py)
 
 `certificate issue` asks the node (`GET /v1/certificates/{kind}/{id}`): the node issues (or hands
 back, when the record has not changed) the certificate, so that it also revokes it when the record
@@ -92,7 +93,8 @@ def issue(
 
 
 def mount(app: typer.Typer) -> None:
-    """Add `verify`, `import`, `identity` and `certificate` to the main `govledger` command."""
+    """Add `verify`, `import`, `identity`, `certificate`, `land`, `company` and `vital` to `govledger`."""
+    from govledger.cli.registries import company_app, land_app, vital_app
     from govledger.identity.cli import app as identity_app
     from govledger.importer.cli import import_app
 
@@ -100,3 +102,6 @@ def mount(app: typer.Typer) -> None:
     app.add_typer(import_app, name="import")
     app.add_typer(identity_app, name="identity")
     app.add_typer(certificate_app, name="certificate")
+    app.add_typer(land_app, name="land")
+    app.add_typer(company_app, name="company")
+    app.add_typer(vital_app, name="vital")

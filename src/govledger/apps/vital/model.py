@@ -198,6 +198,18 @@ class CertificatePerson(Record, frozen=True):
     erased: bool  # the subject's data was erased: the vault can no longer fill in this person
 
 
+class RecordCommitments(Record, frozen=True):
+    """A record as the ledger holds it with nothing personal: status and, per person, the role,
+    pseudonym and commitment of the vault record (no dates, no places)."""
+
+    record_id: str
+    kind: str
+    registration_number: str
+    status: str
+    version: int
+    persons: list[CertificatePerson]
+
+
 class Certificate(Record, frozen=True):
     """What a certified copy shows, without personal data: the credentials team turns it into a
     verifiable credential, filling names from the vault (a logged read) and binding them to

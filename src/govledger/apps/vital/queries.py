@@ -19,6 +19,8 @@ from govledger.apps.vital.model import (
     CertificatePerson,
     Notification,
     Page,
+    Person,
+    RecordCommitments,
     RecordHistory,
     RecordStatusAnswer,
 )
@@ -43,6 +45,23 @@ def status(view: AppView, p: ById) -> RecordStatusAnswer | None:
     if rec is None:
         return None
     return RecordStatusAnswer(rec.record_id, rec.kind, rec.status, rec.version, rec.dissolved_by)
+
+
+def commitments(view: AppView, p: ById) -> RecordCommitments | None:
+    """The current version's status and persons' commitments: what a public lookup may show."""
+    rec = store.record(view, p.id)
+    if rec is None:
+        return None
+    return RecordCommitments(
+        rec.record_id, rec.kind, rec.registration_number, rec.status, rec.version, _persons(view, rec.persons)
+    )
+
+
+def _persons(view: AppView, persons: list[Person]) -> list[CertificatePerson]:
+    return [
+        CertificatePerson(p.role, p.pseudonym, p.commitment, privacy.erasure(view, p.pseudonym) is not None)
+        for p in persons
+    ]
 
 
 def by_registration_number(view: AppView, p: ById) -> RecordStatusAnswer | None:
@@ -72,10 +91,7 @@ def certificate_data(view: AppView, record_id: str) -> Certificate | None:
     rec = store.record(view, record_id)
     if rec is None:
         return None
-    persons = [
-        CertificatePerson(p.role, p.pseudonym, p.commitment, privacy.erasure(view, p.pseudonym) is not None)
-        for p in rec.persons
-    ]
+    persons = _persons(view, rec.persons)
     return Certificate(
         record_id=rec.record_id,
         kind=rec.kind,
@@ -106,6 +122,9 @@ QUERIES: dict[str, Query[Any]] = {
     "status": Query(ById, status, "A record's status (registered, amended, void), version, dissolution."),
     "by_registration_number": Query(
         ById, by_registration_number, "A record's status by registration number."
+    ),
+    "commitments": Query(
+        ById, commitments, "A record's status and its persons' roles, pseudonyms and commitments only."
     ),
     "notification": Query(ById, notification, "A birth notification by id."),
     "pending_notifications": Query(Page, pending_notifications, "Birth notifications awaiting registration."),
