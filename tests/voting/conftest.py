@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from govledger.voting.records import (
     EncryptedBallot,
     Manifest,
     PlaintextBallot,
+    ProofCommitments,
     SubmittedBallot,
 )
 from govledger.voting.tally import aggregate, decrypt_ballot, decrypt_tally
@@ -112,6 +113,8 @@ class BuiltElection:
     expected: dict[str, list[int]]
     plaintexts: dict[str, PlaintextBallot]
     seconds: dict[str, float]
+    commitments: dict[str, ProofCommitments] = field(default_factory=dict)
+    """Every ballot's proof commitments (the devices' verification hints), by ballot id."""
 
 
 def random_choices(rnd: random.Random, manifest: Manifest, style: str) -> dict[str, dict[str, int]]:
@@ -151,13 +154,16 @@ def build_record(
     reveals: list[BallotReveal] = []
     to_decrypt: list[EncryptedBallot] = []
     plaintexts: dict[str, PlaintextBallot] = {}
+    commitments: dict[str, ProofCommitments] = {}
     expected = {c.label: [0] * len(c.options) for c in manifest.contests}
     started = time.perf_counter()
     for n in range(ballots):
         chosen = style or ("all" if rnd.random() < 0.8 else "city")
         plain = plaintext_ballot(manifest, f"ballot-{n:05d}", chosen, random_choices(rnd, manifest, chosen))
         plaintexts[plain.ballot_id] = plain
-        encrypted, nonce = devices[n % 2].encrypt(plain, rng)
+        out: list[tuple[bytes, ...]] = []
+        encrypted, nonce = devices[n % 2].encrypt(plain, rng, commitments_out=out)
+        commitments[encrypted.ballot_id] = ProofCommitments(encrypted.ballot_id, tuple(out))
         if n in reveal_ids or n in decrypt_ids:
             submitted.append(SubmittedBallot(encrypted, "challenged"))
             if n in reveal_ids:
@@ -200,4 +206,4 @@ def build_record(
         challenged_reveals=tuple(reveals),
     )
     seconds = {"encrypt": encrypted_at - started, "tally_and_decrypt": done - encrypted_at}
-    return BuiltElection(record, expected, plaintexts, seconds)
+    return BuiltElection(record, expected, plaintexts, seconds, commitments)

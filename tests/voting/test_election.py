@@ -388,6 +388,7 @@ TAMPERS: list[tuple[str, Callable[[ElectionRecord], ElectionRecord], str, str]] 
 ]
 
 
+@pytest.mark.parametrize("hinted", [False, True], ids=["record", "record+commitments"])
 @pytest.mark.parametrize(("name", "tamper", "step", "message"), TAMPERS, ids=[t[0] for t in TAMPERS])
 def test_tampering_is_detected_with_a_precise_message(
     small: BuiltElection,
@@ -395,11 +396,23 @@ def test_tampering_is_detected_with_a_precise_message(
     tamper: Callable[[ElectionRecord], ElectionRecord],
     step: str,
     message: str,
+    hinted: bool,
 ) -> None:
-    report = verify_election(tamper(small.record))
+    """The same failure, named the same way, whether or not the devices' commitments are given
+    (they still match the untampered proofs: the batched check must notice)."""
+    report = verify_election(tamper(small.record), commitments=small.commitments if hinted else None)
     assert not report.ok, name
     assert step in report.steps_failed(), report.summary()
     assert any(str(f).startswith(message) for f in report.failures), report.summary()
+
+
+def test_commitments_give_the_same_verdict_faster_path(small: BuiltElection) -> None:
+    plain = verify_election(small.record)
+    hinted = verify_election(small.record, commitments=small.commitments)
+    assert plain.ok and hinted.ok, hinted.summary()
+    cast_or_challenged = len(small.record.ballots)
+    assert hinted.passed["H"] >= cast_or_challenged  # every ballot went through the batched path
+    assert {k: v for k, v in hinted.passed.items() if k != "H"} == dict(plain.passed)
 
 
 def test_a_bad_guardian_decryption_share_is_named(election_5_3: Election, small: BuiltElection) -> None:

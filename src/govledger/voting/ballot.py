@@ -147,11 +147,14 @@ def prove_range(
     rng: RandomSource = SYSTEM_RANDOM,
     *,
     fixed_nonces: tuple[Sequence[int], Sequence[int]] | None = None,
+    commitments_out: list[tuple[bytes, ...]] | None = None,
 ) -> RangeProof:
     """Proof that (alpha, beta) = Enc(value, nonce) encrypts an integer in 0..limit (§3.3.5, eq. 44-48).
 
     ``fixed_nonces`` = (u_0..u_R, c_0..c_R) replaces the random u_j and simulated c_j (c_value is
-    ignored): for reproducing published test vectors only.
+    ignored): for reproducing published test vectors only. ``commitments_out``, when given, gets the
+    proof's commitments (a_0, b_0, ..., a_R, b_R) appended, as a verification hint
+    (:class:`~.records.ProofCommitments`).
     """
     if not 0 <= value <= limit:
         raise VotingError("voting.value_out_of_range", f"cannot prove {value} is in 0..{limit}")
@@ -169,6 +172,8 @@ def prove_range(
         t = u if j == value else u + (value - j) * cs[j]
         commitments.append((g_pow(u), ctx.k_pow(t)))
     c = eh.to_q(eh.range_proof_challenge(ctx.extended_base_hash, ctx.joint_key, alpha, beta, commitments))
+    if commitments_out is not None:
+        commitments_out.append(tuple(elem_bytes(x) for pair in commitments for x in pair))
     cs[value] = (c - sum(cj for j, cj in enumerate(cs) if j != value)) % Q  # eq. (47)
     responses = [(u - cj * nonce) % Q for u, cj in zip(us, cs, strict=True)]  # eq. (48)
     return RangeProof(
@@ -321,7 +326,12 @@ def _contest_plan(
 
 
 def _encrypt_contest(
-    ctx: ElectionContext, index: int, votes: Sequence[int], ballot_nonce: bytes, rng: RandomSource
+    ctx: ElectionContext,
+    index: int,
+    votes: Sequence[int],
+    ballot_nonce: bytes,
+    rng: RandomSource,
+    commitments_out: list[tuple[bytes, ...]] | None = None,
 ) -> EncryptedContest:
     contest = ctx.contest(index)
     status, data = contest_data_encode(contest, votes)
@@ -336,13 +346,22 @@ def _encrypt_contest(
     for j, value in enumerate(counted, start=1):
         xi = eh.selection_nonce(h_e, ballot_nonce, index, j)
         alpha, beta = encrypt_vote(ctx, value, xi)
-        proof = prove_range(ctx, alpha, beta, value, contest.option_limit, xi, rng)
+        proof = prove_range(
+            ctx, alpha, beta, value, contest.option_limit, xi, rng, commitments_out=commitments_out
+        )
         selections.append(EncryptedSelection(Ciphertext(elem_bytes(alpha), elem_bytes(beta)), proof))
         pairs.append((alpha, beta))
         nonce_sum += xi
         alpha_bar, beta_bar = mul_p(alpha_bar, alpha), mul_p(beta_bar, beta)
     limit_proof = prove_range(
-        ctx, alpha_bar, beta_bar, sum(counted), contest.selection_limit, nonce_sum % Q, rng
+        ctx,
+        alpha_bar,
+        beta_bar,
+        sum(counted),
+        contest.selection_limit,
+        nonce_sum % Q,
+        rng,
+        commitments_out=commitments_out,
     )
     return EncryptedContest(
         index=index,
@@ -361,10 +380,13 @@ def encrypt_ballot(
     aux: bytes,
     ballot_nonce: bytes | None = None,
     rng: RandomSource = SYSTEM_RANDOM,
+    commitments_out: list[tuple[bytes, ...]] | None = None,
 ) -> tuple[EncryptedBallot, bytes]:
     """Encrypt and prove a ballot; return it with its ballot nonce xi_B (keep it only until cast/challenge).
 
     ``aux`` is B_aux of eq. (58). Use :class:`EncryptionDevice` to get chaining right.
+    ``commitments_out`` collects every proof's commitments in ballot order: wrap them in
+    :class:`~.records.ProofCommitments` to let a verifier skip recomputing them.
     """
     if len(aux) > MAX_AUX_BYTES + eh.HASH_BYTES:
         raise VotingError("voting.aux_too_long", f"B_aux is at most {MAX_AUX_BYTES + 32} bytes")
@@ -372,7 +394,7 @@ def encrypt_ballot(
     if len(nonce) != BALLOT_NONCE_BYTES:
         raise VotingError("voting.bad_nonce", "a ballot nonce is 32 bytes")
     style_index, plan = _contest_plan(ctx, ballot)
-    contests = tuple(_encrypt_contest(ctx, i, pc.votes, nonce, rng) for i, pc in plan)
+    contests = tuple(_encrypt_contest(ctx, i, pc.votes, nonce, rng, commitments_out) for i, pc in plan)
     code = eh.confirmation_code(ctx.extended_base_hash, [c.contest_hash for c in contests], aux)
     encrypted = EncryptedBallot(
         ballot_id=ballot.ballot_id,
@@ -413,13 +435,23 @@ class EncryptionDevice:
         self.closed = False
 
     def encrypt(
-        self, ballot: PlaintextBallot, rng: RandomSource = SYSTEM_RANDOM, ballot_nonce: bytes | None = None
+        self,
+        ballot: PlaintextBallot,
+        rng: RandomSource = SYSTEM_RANDOM,
+        ballot_nonce: bytes | None = None,
+        commitments_out: list[tuple[bytes, ...]] | None = None,
     ) -> tuple[EncryptedBallot, bytes]:
         if self.closed:
             raise VotingError("voting.device_closed", f"device {self.device_id!r} has closed its chain")
         aux = eh.chain_aux(self.last_code, self.aux0) if self.chained else self.aux0
         encrypted, nonce = encrypt_ballot(
-            self.ctx, ballot, device=self.device_id, aux=aux, ballot_nonce=ballot_nonce, rng=rng
+            self.ctx,
+            ballot,
+            device=self.device_id,
+            aux=aux,
+            ballot_nonce=ballot_nonce,
+            rng=rng,
+            commitments_out=commitments_out,
         )
         self.last_code = encrypted.confirmation_code
         self.ballot_ids.append(encrypted.ballot_id)

@@ -39,7 +39,8 @@ not share cores with untrusted code (see docs/voting-threat-model.md).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+import secrets
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final, cast
 
 import gmpy2
@@ -196,6 +197,119 @@ def all_in_subgroup(xs: Sequence[int]) -> list[bool]:
         gmpy2.powmod_base_list([x if ok else 0 for x, ok in zip(xs, in_range, strict=True)], _MPZ_Q, _MPZ_P),
     )
     return [ok and y == 1 for ok, y in zip(in_range, powers, strict=True)]
+
+
+BATCH_EXPONENT_BITS: Final = 64
+"""Bits of the random exponents of :func:`batch_in_subgroup`: its soundness error is 2^-64."""
+
+_BATCH_MIN: Final = 3
+"""Below this many values a batch costs more than testing each one (x^q costs about one powmod)."""
+
+
+def _sliding_windows(exponent: int, window: int) -> list[tuple[int, int]]:
+    """(position, odd digit) pairs with exponent = sum digit * 2^position, windows at most
+    ``window`` bits wide (left-to-right sliding windows: ~bits/(window + 1) of them)."""
+    out: list[tuple[int, int]] = []
+    i = exponent.bit_length() - 1
+    while i >= 0:
+        if not (exponent >> i) & 1:
+            i -= 1
+            continue
+        low = max(i - window + 1, 0)
+        while not (exponent >> low) & 1:  # end the window on a one bit: the digit is odd
+            low += 1
+        out.append((low, (exponent >> low) & ((1 << (i - low + 1)) - 1)))
+        i = low - 1
+    return out
+
+
+def multi_pow(bases: Sequence[int], exponents: Sequence[int]) -> int:
+    """prod_i bases[i]^exponents[i] mod p (non-negative exponents), by Straus's interleaving.
+
+    One chain of squarings is shared by every base; each base adds a table of its odd powers and
+    one multiplication per sliding window of its exponent. For 24 bases with 256-bit exponents
+    that is ~1,700 multiplications instead of ~7,400 for separate powmods, for 50 bases with 64-bit
+    exponents ~1,100 instead of ~4,000. Python-level multiplications cost about 1.4 times GMP's
+    inside powmod, so this wins from two bases on. Not constant-time: public values only.
+    """
+    if len(bases) != len(exponents):
+        raise ValueError("multi_pow needs one exponent per base")
+    if any(e < 0 for e in exponents):
+        raise ValueError("multi_pow needs non-negative exponents")
+    bits = max((int(e).bit_length() for e in exponents), default=0)
+    if bits == 0:
+        return cast(int, _ONE)
+    window = 3 if bits <= 96 else 5 if bits > 400 else 4
+    # events[k]: the table entries to multiply in after the squaring for bit k
+    events: list[list[int]] = [[] for _ in range(bits)]
+    for base, e in zip(bases, exponents, strict=True):
+        digits = _sliding_windows(int(e), window)
+        if not digits:
+            continue
+        b = gmpy2.mpz(base) % _MPZ_P
+        largest = max(d for _, d in digits)
+        odd = [b]  # odd[k] = b^(2k + 1)
+        if largest > 1:
+            b2 = b * b % _MPZ_P
+            for _ in range(largest // 2):
+                odd.append(odd[-1] * b2 % _MPZ_P)
+        for position, digit in digits:
+            events[position].append(odd[digit // 2])
+    acc = _ONE
+    for k in range(bits - 1, -1, -1):
+        if k != bits - 1:
+            acc = acc * acc % _MPZ_P
+        for factor in events[k]:
+            acc = acc * factor % _MPZ_P
+    return cast(int, acc)
+
+
+def batch_in_subgroup(xs: Sequence[int], randbits: Callable[[int], int] = secrets.randbits) -> bool:
+    """Whether every x is in Z_p^r, by one probabilistic batch test (Verification 2.A, 5.A, 6.A).
+
+    Returns True whenever every x is a member. When some x is not, returns False except with
+    probability at most 2^-64 over the random exponents (which must come from a source the author
+    of the xs cannot predict: ``secrets`` by default). Callers that need to say *which* value
+    failed run :func:`all_in_subgroup` after a False; a True is never re-checked.
+
+    Why this is sound (and why both halves are needed). Z_p^* is cyclic of order
+    p - 1 = 2 * q * (r/2) with q and r/2 distinct primes (§3.1.1; r/2 has 3,840 bits), so
+    Z_p^r, the order-q subgroup, sits inside the quadratic residues QR, the subgroup of order
+    q * (r/2).
+
+    1. The Jacobi symbol (x | p) = 1 exactly when x is in QR. This alone is NOT membership:
+       p is not a safe prime, and QR also holds the order-(r/2) elements (and their products with
+       Z_p^r). It is needed because of the factor 2: without it, x = -y with y in Z_p^r has
+       x^q = -1, which the product below cancels whenever its random exponent is even
+       (probability 1/2), or together with a second such x.
+    2. Small-exponent batch test (Bellare, Garay and Rabin, Eurocrypt 1998): with independent
+       uniform 64-bit r_i, check (prod x_i^r_i)^q = 1. For x_i in QR, u_i = x_i^q lies in the
+       subgroup of prime order r/2, and u_i = 1 exactly when x_i is in Z_p^r. If some u_k != 1 it
+       generates that subgroup, so for any fixed values of the other r_i exactly one residue of r_k
+       modulo r/2 makes prod u_i^r_i = 1; as r/2 > 2^64 at most one of the 2^64 equally likely r_k
+       does: the test passes with probability at most 2^-64.
+
+    Cost for n values: n Jacobi symbols (~0.03 powmod each), one Straus product with 64-bit
+    exponents (~n/6 powmods) and one x^q: about n/4 + 1 powmods instead of n.
+    """
+    if not all(0 < x < P for x in xs):
+        return False
+    if len(xs) < _BATCH_MIN:
+        return all(all_in_subgroup(xs))
+    mpzs = [gmpy2.mpz(x) for x in xs]
+    if not all_quadratic_residues(mpzs):
+        return False
+    rs = [randbits(BATCH_EXPONENT_BITS) for _ in mpzs]
+    return bool(gmpy2.powmod(multi_pow(mpzs, rs), _MPZ_Q, _MPZ_P) == 1)
+
+
+def all_quadratic_residues(xs: Iterable[int]) -> bool:
+    """Whether every x is a non-zero quadratic residue mod p: Jacobi symbol (x | p) = 1, 0 < x < p.
+
+    Not subgroup membership (the residues have order q * (r/2)); the half of a batch test that
+    rules out the order-2 component (see :func:`batch_in_subgroup`).
+    """
+    return all(0 < x < P and gmpy2.jacobi(x, _MPZ_P) == 1 for x in xs)
 
 
 def is_in_zq(x: int) -> bool:

@@ -276,6 +276,24 @@ class EncryptedBallot(Record, frozen=True):
     confirmation_code: Digest
 
 
+class ProofCommitments(Record, frozen=True):
+    """The commitments (a_0, b_0, ..., a_R, b_R) of every range proof of one ballot: a verification
+    hint beside the ballot, not part of the ElectionGuard 2.0 record.
+
+    The 2.0 proofs are in (challenge, response) form, so a verifier must recompute each commitment
+    a_j = g^v_j alpha^c_j, b_j = K^w_j beta^c_j (eq. 5.1-5.2): two variable-base exponentiations
+    per part, about 80% of the cost of checking a ballot. The device computed these values anyway
+    to hash them; given them, the verifier hashes them as they are and checks all the equations at
+    once with one random linear combination (``verify.BallotChecker``, soundness error 2^-64),
+    falling back to the recomputation when that fails. ``proofs`` lists, contest by contest in
+    ballot order, each option's proof and then the contest's limit proof, each as
+    (a_0, b_0, a_1, b_1, ...). Costs 2 (R + 1) * 512 bytes per proof (about twice the ballot).
+    """
+
+    ballot_id: Label
+    proofs: tuple[tuple[Elem, ...], ...]
+
+
 class PlaintextContest(Record, frozen=True):
     """A voter's selections in one contest: one value per option, in manifest order."""
 
