@@ -39,6 +39,7 @@ import argparse
 import glob
 import hashlib
 import os
+import pwd
 import shutil
 import statistics
 import subprocess
@@ -319,8 +320,6 @@ def throwaway_cluster(parent: str | None = None) -> Iterator[Cluster]:
     try:
         if os.geteuid() == 0:
             # postgres refuses to run as root: the Debian package's `postgres` user runs it
-            import pwd
-
             try:
                 user = pwd.getpwnam("postgres")
             except KeyError:
@@ -330,11 +329,11 @@ def throwaway_cluster(parent: str | None = None) -> Iterator[Cluster]:
             os.chown(root, user.pw_uid, user.pw_gid)
             run_as = "postgres"
         cluster = Cluster(root, bindir, run_as)
-        cluster.start()
         try:
+            cluster.start()
             yield cluster
         finally:
-            cluster.stop()
+            cluster.stop()  # also after a start that timed out with the server up
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
