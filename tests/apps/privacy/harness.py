@@ -65,6 +65,7 @@ MEMBERS = (
     ("court-1", "family-court", "court", ["court"], 6),
     ("auditor-1", "audit-office", "agency", ["auditor"], 7),
     ("dpo-1", "civil-registry", "registry", ["dpo"], 8),
+    ("clerk-1", "companies-house", "registry", ["company_registrar"], 9),
 )
 VALIDATOR_KEY = 99
 
@@ -80,6 +81,7 @@ class A:
     court = key(6)
     auditor = key(7)
     dpo = key(8)
+    clerk = key(9)  # the company register's registrar
     alice = key(11)
     bob = key(12)
     carol = key(13)

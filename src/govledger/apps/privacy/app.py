@@ -43,8 +43,11 @@ from govledger.apps.privacy.store import NAME
 from govledger.ledger.app import NOBODY_ELSE, App, AppState, HasRole, Requirement, Threshold, TxContext
 from govledger.ledger.block import Event
 
-# Roles that register and rectify personal-data commitments (the controllers' staff).
-CONTROLLER_ROLES = ("registrar", "hospital", "medical_certifier", "officiant", "court")
+# Roles that register and rectify personal-data commitments (the controllers' staff). The company
+# register has its own registrar role (apps/company/roles.py), so it is a controller in its own right.
+CONTROLLER_ROLES = ("registrar", "company_registrar", "hospital", "medical_certifier", "officiant", "court")
+# Roles that may rectify (GDPR Art. 16): the registries' own registrars, and the data protection officer.
+RECTIFIER_ROLES = ("registrar", "company_registrar", "dpo")
 PRIVACY_ROLES = ("admin", "dpo", *CONTROLLER_ROLES, "auditor")
 
 _ANY_CONTROLLER = Threshold(k=1, of=[HasRole(role=r) for r in CONTROLLER_ROLES])
@@ -53,7 +56,7 @@ _ANY_CONTROLLER = Threshold(k=1, of=[HasRole(role=r) for r in CONTROLLER_ROLES])
 DEFAULT_POLICIES: dict[str, Requirement] = {
     "privacy.set_purposes": HasRole(role="admin"),
     "privacy.register_data": _ANY_CONTROLLER,
-    "privacy.rectify_data": Threshold(k=1, of=[HasRole(role="registrar"), HasRole(role="dpo")]),
+    "privacy.rectify_data": Threshold(k=1, of=[HasRole(role=r) for r in RECTIFIER_ROLES]),
     # The requester signs; the app's own check is the authorisation (member + role allowed the purpose).
     "privacy.log_access": NOBODY_ELSE,
     "privacy.record_erasure": HasRole(role="dpo"),
@@ -62,6 +65,7 @@ DEFAULT_POLICIES: dict[str, Requirement] = {
 # Suggested purposes per role for `app_state.privacy.purposes` (governance changes them later).
 DEFAULT_PURPOSES: dict[str, list[str]] = {
     "registrar": ["registration", "certificate_issuance", "rectification"],
+    "company_registrar": ["registration", "certificate_issuance", "rectification"],
     "hospital": ["birth_notification"],
     "medical_certifier": ["death_certification"],
     "officiant": ["marriage_ceremony"],
@@ -105,5 +109,6 @@ __all__ = [
     "DEFAULT_PURPOSES",
     "NAME",
     "PRIVACY_ROLES",
+    "RECTIFIER_ROLES",
     "default_policies_json",
 ]
