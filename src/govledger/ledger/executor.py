@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from govledger.codec import encode
 from govledger.errors import AppError
 from govledger.ledger.app import (
     AllOf,
@@ -89,7 +90,7 @@ class Executor:
         return [self._precheck_one(base, ctx, tx, tid, authority) for tx, tid in txs]
 
     def _precheck_one(
-        self, base: StateReader, ctx: BlockContext, tx: Transaction, tid: bytes, authority: Authority
+        self, base: StateReader, ctx: BlockContext, tx: Transaction, tid: bytes, authority: MemoAuthority
     ) -> Receipt:
         p = tx.payload
         ctx_tx = _tx_context(ctx, tx, tid)
@@ -126,7 +127,7 @@ class Executor:
             authority.forget()
         return Receipt(tx_id=tid, code=OK, message="", events=events)
 
-    def _apply(self, tb: TxBuffer, ctx: TxContext, tx: Transaction, authority: Authority) -> list[Event]:
+    def _apply(self, tb: TxBuffer, ctx: TxContext, tx: Transaction, authority: MemoAuthority) -> list[Event]:
         p = tx.payload
         op = self._operation(p.app, p.op)
         body = decode_body(op, p.body)
@@ -150,10 +151,24 @@ class MemoAuthority:
         self.state_app = inner.state_app
         self._policies: dict[tuple[str, str], Requirement | None] = {}
         self._roles: dict[tuple[str, str, frozenset[bytes]], int] = {}
+        self._verdicts: dict[tuple[str, str, bytes, frozenset[bytes]], Requirement | None] = {}
 
     def forget(self) -> None:
         self._policies.clear()
         self._roles.clear()
+        self._verdicts.clear()
+
+    def unmet(
+        self, view: AppView, app: str, op: str, own: Requirement, signer_ids: frozenset[bytes]
+    ) -> Requirement | None:
+        """What of `own` and governance's policy for `app.op` the signers leave unmet (None: all met)."""
+        key = (app, op, encode(own), signer_ids)
+        if key in self._verdicts:
+            return self._verdicts[key]
+        policy = self.policy(view, app, op)
+        req: Requirement = own if policy is None else AllOf(of=[own, policy])
+        missing = self._verdicts[key] = unmet(req, signer_ids, self, view)
+        return missing
 
     def policy(self, view: AppView, app: str, op: str) -> Requirement | None:
         key = (app, op)
@@ -170,11 +185,9 @@ class MemoAuthority:
 
 
 def _authorise(
-    authority: Authority, view: AppView, app: str, op: str, own: Requirement, ctx: TxContext
+    authority: MemoAuthority, view: AppView, app: str, op: str, own: Requirement, ctx: TxContext
 ) -> None:
-    policy = authority.policy(view, app, op)
-    req: Requirement = own if policy is None else AllOf(of=[own, policy])
-    missing = unmet(req, ctx.signer_ids, authority, view)
+    missing = authority.unmet(view, app, op, own, ctx.signer_ids)
     if missing is not None:
         raise AppError("auth.missing_signers", f"{app}.{op} needs {describe(missing)}")
 

@@ -98,26 +98,35 @@ def check_shape(tx: Transaction) -> None:
         )
     if len(p.body) > MAX_BODY_BYTES:
         raise TxRejected("tx.body_too_large", f"body of {len(p.body)} bytes exceeds {MAX_BODY_BYTES}")
-    for name, label in ((p.app, "app"), (p.op, "op")):
-        if (
-            not name
-            or len(name) > MAX_NAME_CHARS
-            or not name.replace("_", "").isalnum()
-            or not name.isascii()
-        ):
-            raise TxRejected("tx.bad_name", f"{label} name {name!r} is not a short ASCII identifier")
+    _check_name(p.app, "app")
+    _check_name(p.op, "op")
     if not 0 <= p.nonce <= UINT64_MAX or not 0 <= p.expiry_height <= UINT64_MAX:
         raise TxRejected("tx.out_of_range", "nonce and expiry_height are unsigned 64-bit integers")
-    seen: set[bytes] = set()
     for pk, sig in zip(p.signers, tx.signatures, strict=True):
         if _KEY_SIZES.get(pk.scheme) != len(pk.key):
             raise TxRejected("tx.bad_public_key", f"public key of scheme {pk.scheme} has the wrong size")
         if _SIG_SIZES.get(pk.scheme) != len(sig):
             raise TxRejected("tx.bad_signature", f"signature of scheme {pk.scheme} has the wrong size")
-        kid = pk.key_id()
-        if kid in seen:
-            raise TxRejected("tx.duplicate_signer", f"signer {kid.hex()} appears twice")
-        seen.add(kid)
+    if len(p.signers) > 1:
+        # equal (scheme, key) pairs are exactly equal key ids, without hashing every key
+        seen: set[tuple[int, bytes]] = set()
+        for pk in p.signers:
+            ident = (pk.scheme, bytes(pk.key))
+            if ident in seen:
+                raise TxRejected("tx.duplicate_signer", f"signer {pk.key_id().hex()} appears twice")
+            seen.add(ident)
+
+
+_GOOD_NAMES: set[str] = set()  # names already checked: a chain uses a few dozen, every tx repeats one
+
+
+def _check_name(name: str, label: str) -> None:
+    if name in _GOOD_NAMES:
+        return
+    if not name or len(name) > MAX_NAME_CHARS or not name.replace("_", "").isalnum() or not name.isascii():
+        raise TxRejected("tx.bad_name", f"{label} name {name!r} is not a short ASCII identifier")
+    if len(_GOOD_NAMES) < 4096:
+        _GOOD_NAMES.add(name)
 
 
 def check_window(tx: Transaction, chain_id: str, height: int) -> None:
