@@ -1,9 +1,12 @@
-"""Real processes: 4 validators + 2 full nodes (`govledger network up --validators 4 --full-nodes 2`).
+"""Full nodes: they take transactions, follow consensus, verify every commit, and never sign.
 
-Clients talk only to the full nodes: transactions are submitted to them (each gossips to the
-validators, which order them), reads with proofs come from them. Afterwards every node, full nodes
-included, holds the same blocks, no commit carries a full node's signature, and `govledger
-verify-chain` passes on a full node's data directory. Waits poll the nodes' HTTP API with deadlines.
+The real-process test runs 4 validators + 2 full nodes (`govledger network up --validators 4
+--full-nodes 2`). Clients talk only to the full nodes: transactions are submitted to them (each
+gossips to the validators, which order them), reads with proofs come from them. Afterwards every
+node, full nodes included, holds the same blocks, no commit carries a full node's signature, and
+`govledger verify-chain` passes on a full node's data directory. The in-process test shows that a
+transaction a full node took while no validator was connected is not stranded (a full node never
+proposes, so it sends its pending transactions again). Waits poll with deadlines.
 """
 
 from __future__ import annotations
@@ -19,12 +22,17 @@ from govledger.apps.attest.app import RecordBody
 from govledger.codec import encode
 from govledger.ledger import tx as txmod
 from govledger.ledger.storage import Storage
+from govledger.ledger.tx import tx_id
 from govledger.node.devnet import DEV_PASSPHRASE, load_key
 from govledger.node.network import load_manifest
 from govledger.sdk import Client
+from tests.bft.harness import make_net, wait_for
 from tests.bft.test_processes import _cli, _height, _wait
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
+pytestmark = [
+    pytest.mark.timeout(180),
+    pytest.mark.filterwarnings("ignore:You should not use the .timeout. argument"),
+]
 
 VALIDATORS, FULL = 4, 2
 TXS_PER_FULL_NODE = 150
@@ -57,6 +65,30 @@ def _status(url: str) -> dict[str, object]:
     return body
 
 
+def test_a_full_node_sends_again_what_no_validator_received(tmp_path: Path) -> None:
+    net = make_net(tmp_path, 4, full_nodes=1, bft={"regossip_interval_ms": 200})
+    try:
+        full = net.start(4, validator=False)
+        record = net.tx("attest", "record", RecordBody(b"\x42" * 32, "deed", "early"), ["registrar-1"])
+        assert full.submit([encode(record)])[0].ok  # gossiped to nobody: no peer is up yet
+        assert full.bft_stats.get("txs_gossiped", 0) == 1
+        for i in range(4):
+            net.start(i)
+        tid = tx_id(record.payload)
+        net.wait_committed(tid, timeout_s=60)
+        assert full.bft_stats.get("txs_regossiped", 0) >= 1
+        wait_for(lambda: len(full.mempool) == 0, what="the full node's mempool drained")
+        net.wait_height(net.nodes[0].chain.height)
+        net.assert_same_chain()
+        signers = {
+            s.validator for h in range(1, full.chain.height + 1) for s in full.storage.commit(h).signatures
+        }  # type: ignore[union-attr]
+        assert full.node_id not in signers
+    finally:
+        net.stop_all()
+
+
+@pytest.mark.slow
 def test_full_nodes_take_transactions_follow_consensus_and_verify(tmp_path: Path) -> None:
     home = tmp_path / "home"
     base = _free_base_port(2 * (VALIDATORS + FULL))

@@ -150,6 +150,9 @@ BUILD_SHARE_OF_PROPOSE: Final = 0.3
 BLOCK_TXS_MIN: Final = 100
 EXEC_SAMPLE_TXS_MIN: Final = 50
 NET_START_S: Final = 10.0
+REGOSSIP_TXS_MAX: Final = 10_000
+REGOSSIP_BYTES_MAX: Final = 16 << 20
+"""Per regossip check: the oldest pending transactions, bounded (the rest wait for the next check)."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,12 @@ class BftConfig:
     """Pre-check (authorisation + the app's check) transactions gossiped by peers, not only those
     submitted here. Off: the submitting node pre-checked them and every peer is allow-listed; a peer
     gossiping junk costs block space (failed receipts), never safety. Signatures are always checked."""
+    regossip_interval_ms: int = 10_000
+    """A node that does not propose (a full node, or a validator outside the current set) sends the
+    transactions still pending since its previous check (one check per interval) again to the
+    validators: the first send may have reached none (none connected yet, an ingress queue full),
+    and unlike a validator it will never put them in a block itself. Long enough that transactions
+    merely queued behind a backlog are rarely sent twice."""
     resend_after_ms: int = 5000
     """A proposal or catch-up already sent to a peer on its live connection is not sent again for
     this long, even if the peer's (older) Status still says it lacks it."""
@@ -373,6 +382,8 @@ class BftNode(Node):
         self._sync_progress_at = 0.0
         self._deferred: list[Timeout] = []
         self._next_gossip = 0.0
+        self._next_regossip = 0.0
+        self._regossip_seen: set[bytes] = set()
         self._answered_at: dict[bytes, float] = {}
         # What went to which peer on its live connection: (kind, height, round, hash) -> when.
         self._sent: dict[bytes, dict[tuple[str, int, int, bytes], float]] = {}
@@ -887,12 +898,37 @@ class BftNode(Node):
         if now >= self._next_gossip:
             self._next_gossip = now + self.bft.gossip_interval_ms / 1000
             self._broadcast(channels.STATUS, encode(self.core.status()))
+        if now >= self._next_regossip:
+            self._next_regossip = now + self.bft.regossip_interval_ms / 1000
+            self._regossip()
         if self._syncing:
             self._sync_step()
         elif self.syncer.behind(self.chain.height):
             self._enter_sync()
         else:
             self._maybe_start()
+
+    def _regossip(self) -> None:
+        """Non-proposing nodes: send again to the validators what was already pending at the last check."""
+        validators = self.chain.validator_set(self.chain.height + 1).by_id()
+        if self.node_id in validators:
+            self._regossip_seen = set()  # it proposes in its turn: nothing it holds is stranded
+            return
+        pending = self.mempool.peek(REGOSSIP_TXS_MAX, REGOSSIP_BYTES_MAX)
+        # Expired ones can never enter a block; a proposer drops them when it builds one, we never do.
+        expired = {c.tx_id for c in pending if c.tx.payload.expiry_height <= self.chain.height}
+        if expired:
+            self.mempool.remove(list(expired))
+            self._count("txs_expired", len(expired))
+        stale = [bytes(c.raw) for c in pending if c.tx_id in self._regossip_seen and c.tx_id not in expired]
+        self._regossip_seen = {c.tx_id for c in pending}
+        targets = [p for p in (self.peers.connected() if self.peers else []) if p in validators]
+        if stale and targets:
+            # Validators that already hold or committed them refuse them before any signature check.
+            for payload in encode_tx_batches(stale):
+                for peer in targets:
+                    self._send(peer, channels.TXS, payload)
+            self._count("txs_regossiped", len(stale))
 
     def _on_status(self, peer: bytes, status: Status) -> None:
         self.syncer.note_tip(peer, status.height - 1)
