@@ -70,7 +70,8 @@ def scaling_plot(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(panel.ylabel)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize="small")
+        # below the axes, so curves are never hidden; savefig's tight bbox keeps it in the image
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     fig.suptitle(title)
     fig.tight_layout()
     return _save(fig, path)
@@ -105,7 +106,7 @@ def latency_curve(
 def _save(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fig.savefig(path, dpi=DPI)
+        fig.savefig(path, dpi=DPI, bbox_inches="tight")
     finally:
         plt.close(fig)  # pyplot keeps every open figure alive otherwise
     return path
