@@ -125,25 +125,27 @@ async def _answer(
     app: str,
     query: str,
     params: dict[str, Any],
-    missing: Callable[[Any], bool] | None = None,
     not_found: tuple[str, str] | None = None,
 ) -> Response:
-    """Run `app.query(params)` like the generic route; 404 `not_found` if `missing(result)`."""
+    """Run `app.query(params)` like the generic route; 404 `not_found` if it finds nothing (None)."""
+    answer = await _run(request, app, query, params)
+    if not_found is not None and answer.result is None:
+        raise ApiError(not_found[0], not_found[1], 404)
+    return json_response(RegistryAnswer(app, query, params, answer.height, answer.result, answer.proof))
+
+
+async def _run(request: Request, app: str, query: str, params: dict[str, Any]) -> QueryAnswer:
     chain = ctx_of(request).node.chain
     target = chain.apps.get(app)
     if target is None:
         raise ApiError("app.unknown", f"no app named {app!r} is installed")
     answer: QueryAnswer = await run_in_threadpool(run_query, chain, target, query, params)
-    if not_found is not None and (answer.result is None if missing is None else missing(answer.result)):
-        raise ApiError(not_found[0], not_found[1], 404)
-    return json_response(RegistryAnswer(app, query, params, answer.height, answer.result, answer.proof))
+    return answer
 
 
 async def _exists(request: Request, app: str, query: str, params: dict[str, Any]) -> bool:
     """Whether `query` (a lookup by id) finds something now; for lists that are empty when it does not."""
-    chain = ctx_of(request).node.chain
-    answer: QueryAnswer = await run_in_threadpool(run_query, chain, chain.apps[app], query, params)
-    return answer.result is not None
+    return (await _run(request, app, query, params)).result is not None
 
 
 def _land_id(value: str, what: str) -> str:
