@@ -77,9 +77,9 @@ def smt_update_us_per_change(keys: int, batch: int, rounds: int = 3) -> float:
             hashlib.sha256(f"k{r}-{i}".encode()).digest(): hashlib.sha256(f"v{i}".encode()).digest()
             for i in range(batch)
         }
-        start = time.perf_counter()
+        t0 = time.perf_counter()
         up = tree.update(version, version + 1, changes)
-        samples.append((time.perf_counter() - start) / batch * 1e6)
+        samples.append((time.perf_counter() - t0) / batch * 1e6)
         store.put_many(up.new_nodes)
         version += 1
     return statistics.median(samples)

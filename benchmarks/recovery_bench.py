@@ -42,8 +42,8 @@ def fill(path: Path, count: int) -> None:
     from govledger.node.devnet import init_chain
     from govledger.node.loadgen import bench_genesis, presign
 
-    validator = SigningKey.from_private_bytes(1, b"\x01" * 32)  # type: ignore[arg-type]
-    issuers = [SigningKey.from_private_bytes(1, bytes([i + 2]) * 32) for i in range(4)]  # type: ignore[arg-type]
+    validator = SigningKey.from_private_bytes(1, b"\x01" * 32)
+    issuers = [SigningKey.from_private_bytes(1, bytes([i + 2]) * 32) for i in range(4)]
     init_chain(path, bench_genesis(validator, issuers))
     storage = Storage(path / "chain", sync=False)
     chain = Chain(storage, registry.apps(), registry.authority(), BatchVerifier(threads=1))
