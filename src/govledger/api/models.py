@@ -63,6 +63,8 @@ class BlockInfo(msgspec.Struct, omit_defaults=True):
 class BlockReceipts(msgspec.Struct):
     height: int
     receipts: list[Receipt]
+    # events of the block's own rules (end_block: licence renewals, overdue returns), after the receipts'
+    block_events: list[Event] = msgspec.field(default_factory=list)
 
 
 class GenesisInfo(msgspec.Struct):
@@ -86,9 +88,11 @@ class Health(msgspec.Struct):
 
 
 class HistoryEntry(msgspec.Struct):
+    """A transaction's events about the subject, or (`tx_id` None, `index` -1) the block's own rules'."""
+
     height: int
     index: int
-    tx_id: str
+    tx_id: str | None
     code: str
     events: list[Event]
 

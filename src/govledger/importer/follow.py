@@ -11,8 +11,8 @@ The follower adds what a legacy system needs on top:
 2. **Catch-up**: on (re)connecting, the follower first subscribes, then reads the tip, then replays
    the heights `cursor.height .. tip` from the blocks' receipts, then continues with the live stream,
    skipping anything at or before the cursor. Subscribing first means no block falls in the gap.
-   Limitation: receipts hold transaction events only; events of the per-block timers (licence
-   renewals, overdue returns) of blocks committed while the follower was away are not replayed.
+   The events of the per-block timers (licence renewals, overdue returns) come after the receipts'
+   (`block_events` of the same answer), with no `tx_id`, as the live stream sends them.
 3. **Delivery**: each event is POSTed as JSON with `event_id = "<height>:<seq>"` (also sent as the
    `Idempotency-Key` header, so the receiver can drop a repeat). 2xx is success; 408, 429, 5xx and
    transport errors are retried with exponential backoff (`backoff_s` doubling up to
@@ -177,15 +177,20 @@ class Follower:
         assert self.cursor is not None
         for height in range(max(self.cursor.height, 1), tip + 1):
             seq = 0
-            for receipt in self._get(f"/v1/blocks/{height}/receipts")["receipts"]:
-                tx_id = base64.b64decode(receipt["tx_id"]).hex()  # JSON renders bytes as base64
-                for e in receipt["events"]:
-                    if not self._matches(e):
-                        continue
-                    event = {"tx_id": tx_id, **{k: e[k] for k in ("app", "kind", "subject", "attributes")}}
-                    if self._deliver(height, seq, event):
-                        return True
-                    seq += 1
+            answer = self._get(f"/v1/blocks/{height}/receipts")
+            tagged: list[tuple[str | None, dict[str, Any]]] = [
+                (base64.b64decode(receipt["tx_id"]).hex(), e)  # JSON renders bytes as base64
+                for receipt in answer["receipts"]
+                for e in receipt["events"]
+            ]
+            tagged.extend((None, e) for e in answer.get("block_events", []))
+            for tx_id, e in tagged:
+                if not self._matches(e):
+                    continue
+                event = {"tx_id": tx_id, **{k: e[k] for k in ("app", "kind", "subject", "attributes")}}
+                if self._deliver(height, seq, event):
+                    return True
+                seq += 1
         return False
 
     def _live(self, lines: Iterator[str]) -> bool:

@@ -116,6 +116,10 @@ def tx_root(txs: Sequence[bytes]) -> bytes:
     return merkle_log.root_from_leaf_hashes(tx_leaf_hashes(txs))
 
 
+# The subject index points at (height, tx index); this index means the block's own end_block events.
+BLOCK_EVENTS_INDEX = 0xFFFFFFFF
+
+
 def result_root(receipts: Sequence[Receipt]) -> bytes:
     return merkle_log.root_from_leaf_hashes([merkle_log.leaf_hash(encode(r)) for r in receipts])
 

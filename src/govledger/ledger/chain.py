@@ -297,6 +297,7 @@ class Chain:
                 tree_nodes=pending.tree.new_nodes,
                 valsets=[pending.next_next_valset],
                 subjects=pending.outcome.subjects(),
+                block_events=pending.outcome.end_block_events,
             )
         )
         self.height = h

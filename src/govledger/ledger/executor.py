@@ -33,7 +33,7 @@ from govledger.ledger.app import (
     describe,
     unmet,
 )
-from govledger.ledger.block import OK, Event, Receipt
+from govledger.ledger.block import BLOCK_EVENTS_INDEX, OK, Event, Receipt
 from govledger.ledger.state import BlockBuffer, StateReader, TxBuffer
 from govledger.ledger.tx import Transaction
 
@@ -45,12 +45,16 @@ class BlockOutcome:
     end_block_events: list[Event]
 
     def subjects(self) -> list[tuple[str, str, int]]:
-        """(app, subject, tx index) for every event of a successful transaction, deduplicated."""
+        """(app, subject, tx index) for every event of a successful transaction, and
+        (app, subject, BLOCK_EVENTS_INDEX) for the block's own `end_block` events; deduplicated."""
         out: set[tuple[str, str, int]] = set()
         for i, r in enumerate(self.receipts):
             for e in r.events:
                 if e.subject:
                     out.add((e.app, e.subject, i))
+        for e in self.end_block_events:
+            if e.subject:
+                out.add((e.app, e.subject, BLOCK_EVENTS_INDEX))
         return sorted(out)
 
 

@@ -8,7 +8,12 @@ Layout (one LMDB environment, named databases):
 - `history`   full key || be64(h) -> 0x01 || value, or 0x00 for a deletion at h
 - `nodes`     sparse Merkle tree nodes (immutable, keyed by version and path)
 - `valsets`   validator-set hash -> ValidatorSet
-- `subjects`  app 0x00 subject 0x00 be64(h) be32(i) -> b""   (history of a parcel, a company, ...)
+- `subjects`  app 0x00 subject 0x00 be64(h) be32(i) -> b""   (history of a parcel, a company, ...);
+              i = BLOCK_EVENTS_INDEX for the events of the block's own rules (`end_block`)
+- `block_events` be64(h) -> list[Event], only for blocks whose `end_block` rules emitted events
+  (licence renewals, overdue returns). They are not under the header's result root, which commits
+  to receipts only; their state changes are under the state root, and re-execution
+  (`verify-chain`) recomputes them.
 
 Why LMDB: copy-on-write B+tree with a single writer, readers never block, and a committed write
 transaction survives kill -9 and power loss (fsync on commit). A block is either wholly there or not
@@ -17,6 +22,7 @@ at all, so restart needs no replay: it reads `meta.height` and goes on.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import struct
@@ -29,7 +35,7 @@ import lmdb
 
 from govledger.codec import decode, encode
 from govledger.errors import GovledgerError
-from govledger.ledger.block import Block, Commit, Receipt, ValidatorSet
+from govledger.ledger.block import Block, Commit, Event, Receipt, ValidatorSet
 
 MAP_SIZE_BYTES = 1 << 40  # virtual reservation; LMDB grows the file as it fills
 DATABASES = (
@@ -43,6 +49,7 @@ DATABASES = (
     "nodes",
     "valsets",
     "subjects",
+    "block_events",
 )
 _BE64 = struct.Struct(">Q")
 _TXLOC = struct.Struct(">QI")
@@ -77,7 +84,8 @@ class BlockWrite:
     state_writes: Mapping[bytes, bytes | None]
     tree_nodes: Mapping[bytes, bytes]
     valsets: Sequence[ValidatorSet]
-    subjects: Sequence[tuple[str, str, int]]  # (app, subject, tx index)
+    subjects: Sequence[tuple[str, str, int]]  # (app, subject, tx index or BLOCK_EVENTS_INDEX)
+    block_events: Sequence[Event] = ()
 
 
 class Storage:
@@ -104,7 +112,11 @@ class Storage:
             lock=True,
         )
         # Outside any explicit transaction: LMDB closes handles opened in an aborted read transaction.
-        self._db = {name: self.env.open_db(name.encode(), create=not readonly) for name in DATABASES}
+        self._db: dict[str, Any] = {}
+        for name in DATABASES:
+            # a read-only view of a data directory written before a table existed goes without it
+            with contextlib.suppress(lmdb.NotFoundError):
+                self._db[name] = self.env.open_db(name.encode(), create=not readonly)
 
     def close(self) -> None:
         self.env.close()
@@ -167,6 +179,8 @@ class Storage:
             txn.put(
                 app.encode() + b"\x00" + subject.encode() + b"\x00" + _TXLOC.pack(h, index), b"", db=subjects
             )
+        if w.block_events:
+            txn.put(hb, encode(list(w.block_events)), db=db["block_events"])
         txn.put(b"height", hb, db=db["meta"])
 
     def put_commit(self, height: int, commit: Commit) -> None:
@@ -176,6 +190,8 @@ class Storage:
     # --- reads --------------------------------------------------------------------------------------
 
     def _get(self, db: str, key: bytes) -> bytes | None:
+        if db not in self._db:
+            return None
         with self.env.begin(db=self._db[db]) as txn:
             v = txn.get(key)
             return None if v is None else bytes(v)
@@ -202,6 +218,11 @@ class Storage:
     def receipts(self, height: int) -> list[Receipt] | None:
         raw = self._get("receipts", be64(height))
         return None if raw is None else decode(raw, list[Receipt], max_bytes=MAX_BLOCK_BYTES)
+
+    def block_events(self, height: int) -> list[Event]:
+        """Events of the block's own `end_block` rules (empty for most blocks)."""
+        raw = self._get("block_events", be64(height))
+        return [] if raw is None else decode(raw, list[Event], max_bytes=MAX_BLOCK_BYTES)
 
     def tx_location(self, txid: bytes) -> tuple[int, int] | None:
         raw = self._get("txindex", txid)

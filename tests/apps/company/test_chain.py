@@ -16,7 +16,7 @@ from govledger.apps.company.queries import certificate_data
 from govledger.apps.governance.app import AUTHORITY
 from govledger.codec import decode
 from govledger.ledger.app import AppView
-from govledger.ledger.block import Block
+from govledger.ledger.block import BLOCK_EVENTS_INDEX, Block
 from govledger.ledger.proofs import verify_state
 from govledger.node.queries import run_query
 
@@ -149,6 +149,12 @@ def test_a_full_lifecycle_replays_to_the_same_roots(tmp_path: Path) -> None:
         lic = run_query(a.chain, COMPANY, "licence", {"company_id": "ACME", "licence_id": "L1"}).result
         assert (lic.status, lic.reason, lic.term) == ("lapsed", "company_struck_off", 2)
         check_invariants(dict(a.storage.scan_prefix(b"company\x00", 100_000)))
+        # the timers' events are stored and indexed by subject, on both nodes, as transactions' are
+        for node in (a, b):
+            timed = [h for h, i in node.storage.subject_history("company", "ACME") if i == BLOCK_EVENTS_INDEX]
+            kinds = [e.kind for h in timed for e in node.storage.block_events(h) if e.subject == "ACME"]
+            assert {"licence_renewed", "licence_suspended", "filing_overdue"} <= set(kinds), kinds
+        assert a.storage.block_events(1) == []
     finally:
         a.close()
         b.close()

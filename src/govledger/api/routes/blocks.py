@@ -54,7 +54,8 @@ def get_receipts(request: Request, height: Height) -> Response:
     receipts = ctx_of(request).node.storage.receipts(height)
     if receipts is None:
         raise ApiError("block.not_found", f"no block at height {height}")
-    return json_response(BlockReceipts(height=height, receipts=receipts))
+    block_events = ctx_of(request).node.storage.block_events(height)
+    return json_response(BlockReceipts(height=height, receipts=receipts, block_events=block_events))
 
 
 @router.get(

@@ -14,7 +14,7 @@ from govledger.api.errors import ApiError
 from govledger.api.http import SINGLE_BODY_LIMIT, body_doc, json_response, parse_hex, read_body
 from govledger.api.models import History, HistoryEntry
 from govledger.ledger.app import App
-from govledger.ledger.block import Receipt
+from govledger.ledger.block import BLOCK_EVENTS_INDEX, Receipt
 from govledger.ledger.state import MAX_KEY_BYTES
 from govledger.node.queries import read_key, run_query
 
@@ -83,6 +83,10 @@ def history(
     cache: dict[int, list[Receipt]] = {}
     entries = []
     for height, index in storage.subject_history(app, subject, limit):
+        if index == BLOCK_EVENTS_INDEX:
+            events = [e for e in storage.block_events(height) if e.app == app and e.subject == subject]
+            entries.append(HistoryEntry(height=height, index=-1, tx_id=None, code="ok", events=events))
+            continue
         receipts = cache.get(height)
         if receipts is None:
             receipts = cache[height] = storage.receipts(height) or []
