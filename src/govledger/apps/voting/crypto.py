@@ -12,10 +12,14 @@ Rules
   refuse a bad response when it arrives and name its sender, not fail the k-th guardian's honest one.
 - A `VotingError` from the core never escapes: it becomes an `AppError` with a `voting.*` code of
   `errors.CODES`, because the executor turns only `AppError`s into receipts.
-- Caches are pure memoisation of deterministic functions, so they cannot make two nodes disagree:
-  one `BallotChecker` / `ElectionContext` per election (building K's fixed-base table costs ~85 ms)
-  and the verdict per ballot (mempool admission and execution check the same bytes; verifying a
-  3-contest ballot costs ~100-160 ms of one core, the dominant cost of an election on the ledger).
+- Caches are pure memoisation, so they cannot make two nodes disagree: one `BallotChecker` /
+  `ElectionContext` per election (building K's fixed-base table costs ~85 ms) and the verdict per
+  ballot (mempool admission and execution check the same bytes; verifying a 3-contest ballot costs
+  about 45 powmods of one core, the dominant cost of an election on the ledger). The ballot check
+  is not quite a deterministic function: its subgroup tests are batched with random exponents
+  (docs/voting.md §8), so two validators could disagree on an *invalid* ballot with probability at
+  most 2^-64 each; a valid ballot is always accepted. Exponents derived from the ballot instead
+  would make the verdict deterministic but could be ground offline by the ballot's author.
 """
 
 from __future__ import annotations
