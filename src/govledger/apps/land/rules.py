@@ -16,6 +16,7 @@ Everything else here is shape validation: ids, codes, shares, times, amounts, wh
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sized
 
 from govledger.apps.land import store
@@ -78,13 +79,11 @@ SOURCES_ACCEPTED: Mapping[str, tuple[str, ...]] = {
 # --- shape -------------------------------------------------------------------------------------------
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*", re.ASCII)
+
+
 def identifier(value: str, what: str) -> None:
-    ok = (
-        0 < len(value) <= MAX_ID_CHARS
-        and value.isascii()
-        and value[0].isalnum()
-        and all(c.isalnum() or c in "._:-" for c in value)
-    )
+    ok = len(value) <= MAX_ID_CHARS and _IDENTIFIER.fullmatch(value) is not None
     if not ok:
         fail("land.bad_identifier", f"{what} {value!r} must be 1-{MAX_ID_CHARS} of [A-Za-z0-9._:-]")
 

@@ -7,6 +7,7 @@ exactly 1, which `assert_whole` checks on the way out (the invariant is asserted
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from fractions import Fraction
 
@@ -18,7 +19,7 @@ ONE = Fraction(1)
 
 def to_fraction(s: Share) -> Fraction:
     """The value of a share from a body or state; refuses anything not in lowest terms within bounds."""
-    ok = 0 < s.num <= s.den <= MAX_DENOMINATOR and Fraction(s.num, s.den).denominator == s.den
+    ok = 0 < s.num <= s.den <= MAX_DENOMINATOR and math.gcd(s.num, s.den) == 1
     if not ok:
         fail("land.bad_share", f"share {s.num}/{s.den} must be in lowest terms with 0 < num <= den <= 1e12")
     return Fraction(s.num, s.den)
@@ -41,7 +42,14 @@ def as_map(holdings: Iterable[Holding]) -> dict[str, Fraction]:
 
 
 def total(holdings: Iterable[Holding]) -> Fraction:
-    return sum((to_fraction(h.share) for h in holdings), Fraction(0))
+    # Summed over integers and reduced once: a Fraction per term and per partial sum costs a gcd each.
+    num, den = 0, 1
+    for h in holdings:
+        s = h.share
+        if not (0 < s.num <= s.den <= MAX_DENOMINATOR and math.gcd(s.num, s.den) == 1):
+            to_fraction(s)  # refuses it, with the message
+        num, den = num * s.den + s.num * den, den * s.den
+    return Fraction(num, den)
 
 
 def from_map(shares: dict[str, Fraction]) -> list[Holding]:
