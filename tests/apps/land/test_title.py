@@ -363,3 +363,29 @@ def test_parcels_of_a_party_page_with_start_after(led: Ledger) -> None:
     # a start key longer than any key the store can hold is only a position
     far = parcels_of_party(led.view, PartyParcelsPage("alice", start_after="P" * 2000))
     assert far is not None and far.parcels == [] and far.complete
+
+
+def test_a_party_with_more_parcels_than_one_scan_reads_them_all_page_by_page(led: Ledger) -> None:
+    """1,010 parcels: more than AppView.scan's 1,000-key cap; pages of 500 list each exactly once."""
+    count = 1010
+    led.block(
+        [
+            led.tx(
+                "first_registration",
+                first_reg(f"Q{i:04d}", [hold("erin")], x_m=10_000 + i * 100),
+                A.surveyor,
+                A.registrar,
+            )
+            for i in range(count)
+        ]
+    )
+    seen: list[str] = []
+    after = ""
+    while True:
+        page = parcels_of_party(led.view, PartyParcelsPage("erin", start_after=after, limit=500))
+        assert page is not None and page.parcels_held == count
+        seen += [p.parcel_id for p in page.parcels]
+        if page.complete:
+            break
+        after = seen[-1]
+    assert seen == [f"Q{i:04d}" for i in range(count)]
