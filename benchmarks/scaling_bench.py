@@ -7,15 +7,16 @@ makes; nothing is measured on an in-memory dict except the baseline that says so
 
 - State size (10^4, 10^5, 10^6 keys; 10^7 only if its projected time fits STATE_BUDGET_S). The keys
   are `attest` records (`doc/<digest>` -> an encoded Attestation). They are bulk-loaded in blocks of
-  FILL_CHUNK writes made by this module rather than by executing signed transactions (10^6 of those
-  would take the whole budget several times over); every other step is the chain's own: the tree
-  update on one LMDB read snapshot as in `Chain._execute`, a header with the new state root, a signed
-  commit, and `Chain.commit` writing state, history and tree nodes in one LMDB transaction. Then,
-  at each size: BATCHES blocks that each insert 5,000 new keys (tree update timed alone, then the
-  storage write), and proved reads of random present keys through `node.queries.read_key` (what
-  `GET /v1/state/{app}/{key}` serves), checked with `ledger.proofs.verify_state` (commit signature
-  included), plus plain `Storage.get` point reads. Baseline: `baselines.smt_update_us_per_change`,
-  the same 5,000-key inserts on an in-memory tree of the same size, measured in the same run.
+  FILL_CHUNK writes made by this module rather than by executing signed transactions (signing and
+  executing 10^6 of those alone would take longer than the whole budget); every other step is the
+  chain's own: the tree update on one LMDB read snapshot as in `Chain._execute`, a header with the
+  new state root, a signed commit, and `Chain.commit` writing state, history and tree nodes in one
+  LMDB transaction. Then, at each size: a few blocks (3 in full mode) that each insert 5,000 new
+  keys (tree update timed alone, then the storage write), and proved reads of random present keys
+  through `node.queries.read_key` (what `GET /v1/state/{app}/{key}` serves), checked with
+  `ledger.proofs.verify_state` (commit signature included), plus plain `Storage.get` point reads.
+  Baseline: `baselines.smt_update_us_per_change`, the same 5,000-key inserts on an in-memory tree of
+  the same size, measured in the same run.
 - Block size (100, 1,000, 5,000 signed `attest.record` txs, `loadgen.presign`): a proposer chain
   runs `Chain.build_block` and commits; a second chain from the same genesis runs
   `Chain.execute_block` (every signature checked, 2-thread BatchVerifier) and commits durably
