@@ -113,6 +113,32 @@ def test_query_proofs(api: TestClient, devnet: Devnet, node: Node) -> None:
     assert api.post("/v1/query/governance/validators").status_code == 200
 
 
+def test_query_at_a_past_height(api: TestClient, devnet: Devnet, node: Node) -> None:
+    """An auditor's 'as of': the same query on the state of earlier blocks, each proved at its height."""
+    digest = b"\x5a" * 32
+    recorded = int(_record(api, devnet, digest)["height"])  # type: ignore[call-overload]
+    revoke = devnet.tx("attest", "revoke", RevokeBody(digest, "superseded"), ["registrar-1"])
+    revoked = int(post_tx(api, revoke, wait="true", timeout_ms=5000).json()["height"])
+    trust = _trust(api, node)
+    params = {"digest": base64.b64encode(digest).decode()}
+    seen = {}
+    for h in (recorded - 1, recorded, revoked, None):
+        r = api.post("/v1/query/attest/get", json=params, params={} if h is None else {"height": h})
+        assert r.status_code == 200, r.text
+        answer = msgspec.json.decode(r.content, type=QueryAnswer)
+        assert answer.height == (node.chain.height if h is None else h)
+        seen[h] = verify_query_answer(answer, trust, "attest", "get", params)
+    assert seen[recorded - 1] is None
+    assert seen[recorded]["revoked_height"] == 0
+    assert seen[revoked]["revoked_height"] == revoked == seen[None]["revoked_height"]
+    # a query that scans (the member list), at genesis
+    members = api.post("/v1/query/governance/members", json={}, params={"height": 0})
+    answer = msgspec.json.decode(members.content, type=QueryAnswer)
+    assert len(verify_query_answer(answer, trust, "governance", "members", {})) == len(DEV_MEMBERS)
+    late = api.post("/v1/query/attest/get", json=params, params={"height": node.chain.height + 5})
+    assert (late.status_code, error_code(late)) == (404, "query.unknown_height")
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "code"),
     [

@@ -251,12 +251,12 @@ class Storage:
         out: list[tuple[bytes, bytes]] = []
         with self.env.begin(db=self._db["state"]) as txn:
             cur = txn.cursor()
-            if not cur.set_range(_scan_start(prefix, start_after)):
+            if not cur.set_range(scan_start(prefix, start_after)):
                 return out
             for k, v in cur:
                 kb = bytes(k)
                 if start_after is not None and kb <= start_after:
-                    continue  # the seek key itself (see _scan_start)
+                    continue  # the seek key itself (see scan_start)
                 if not kb.startswith(prefix) or len(out) >= limit:
                     break
                 out.append((kb, bytes(v)))
@@ -291,6 +291,10 @@ class Storage:
 
     def get_node(self, node_key: bytes) -> bytes | None:
         return self._get("nodes", node_key)
+
+    def table(self, name: str) -> Any:
+        """The LMDB handle of a named table, for readers in other modules (ledger/past_state.py)."""
+        return self._db[name]
 
     def subject_history(self, app: str, subject: str, limit: int = 1000) -> list[tuple[int, int]]:
         prefix = app.encode() + b"\x00" + subject.encode() + b"\x00"
@@ -345,12 +349,12 @@ class Snapshot:
     ) -> list[tuple[bytes, bytes]]:
         out: list[tuple[bytes, bytes]] = []
         cur = self._txn.cursor(db=self._state)
-        if not cur.set_range(_scan_start(prefix, start_after)):
+        if not cur.set_range(scan_start(prefix, start_after)):
             return out
         for k, v in cur:
             kb = bytes(k)
             if start_after is not None and kb <= start_after:
-                continue  # the seek key itself (see _scan_start)
+                continue  # the seek key itself (see scan_start)
             if not kb.startswith(prefix) or len(out) >= limit:
                 break
             out.append((kb, bytes(v)))
@@ -360,7 +364,7 @@ class Snapshot:
 LMDB_MAX_KEY_BYTES = 511  # LMDB's default build; a longer seek key is refused
 
 
-def _scan_start(prefix: bytes, start_after: bytes | None) -> bytes:
+def scan_start(prefix: bytes, start_after: bytes | None) -> bytes:
     """Where a scan seeks: `prefix`, or `start_after` cut to LMDB's key size (a caller's start key may
     be longer than any stored key). At most one stored key lies between the seek key and `start_after`
     (the cut itself), and the scan skips it; every key after it is greater than `start_after`."""

@@ -10,6 +10,7 @@ from govledger.codec import Record
 from govledger.errors import GovledgerError
 from govledger.ledger.app import App, AppView
 from govledger.ledger.chain import Chain
+from govledger.ledger.past_state import PastState
 from govledger.ledger.proofs import KeyProof, StateProof
 from govledger.ledger.state import split_state_key, state_key, state_key_hash
 from govledger.ledger.storage import Snapshot
@@ -20,7 +21,7 @@ MAX_PROVED_KEYS = 1000
 class RecordingReader:
     """A StateReader that remembers every key read, so each can be proved afterwards."""
 
-    def __init__(self, base: Snapshot) -> None:
+    def __init__(self, base: Snapshot | PastState) -> None:
         self._base = base
         self.read: dict[bytes, bytes | None] = {}
 
@@ -69,8 +70,12 @@ def read_key(chain: Chain, app: str, key: bytes, height: int | None = None) -> S
     return prove(chain, h, {full: value})
 
 
-def run_query(chain: Chain, app: App, name: str, params: Any) -> QueryAnswer:
-    """Run `app`'s query `name` on the latest state; `params` is a dict (JSON) converted strictly."""
+def run_query(chain: Chain, app: App, name: str, params: Any, height: int | None = None) -> QueryAnswer:
+    """Run `app`'s query `name` on the state at `height` (default: latest), proving what it read.
+
+    `params` is a dict (JSON) converted strictly. A past height reads the history table
+    (ledger/past_state.py) and is proved against that height's state root.
+    """
     query = app.queries.get(name)
     if query is None:
         raise GovledgerError("query.unknown", f"app {app.name!r} has no query {name!r}")
@@ -78,9 +83,12 @@ def run_query(chain: Chain, app: App, name: str, params: Any) -> QueryAnswer:
         typed = msgspec.convert(params or {}, type=query.params, strict=False)
     except msgspec.ValidationError as exc:
         raise GovledgerError("query.bad_params", f"{app.name}.{name}: {exc}") from None
-    with chain.storage.snapshot() as snap:
-        reader = RecordingReader(snap)
+    state: Snapshot | PastState = (
+        chain.storage.snapshot() if height is None else PastState(chain.storage, height)
+    )
+    with state:
+        reader = RecordingReader(state)
         result = query.run(AppView(reader, app.name), typed)
-        height = snap.height
+        at = state.height
         read = dict(reader.read)
-    return QueryAnswer(height=height, result=result, proof=prove(chain, height, read))
+    return QueryAnswer(height=at, result=result, proof=prove(chain, at, read))

@@ -255,15 +255,22 @@ class Client:
         proof = self.get_state_proof(app, key, height)
         return proof.entries[0].value if proof.entries else None
 
-    def query_answer(self, app: str, name: str, params: dict[str, Any] | None = None) -> QueryAnswer:
+    def query_answer(
+        self, app: str, name: str, params: dict[str, Any] | None = None, *, height: int | None = None
+    ) -> QueryAnswer:
+        """An app query's answer with its proof, verified; `height` asks about the state of a past block."""
         params = params or {}
         resp = self._request(
             "POST",
             f"/v1/query/{app}/{name}",
             content=msgspec.json.encode(params),
             headers={"content-type": "application/json"},
+            params=None if height is None else {"height": height},
         )
         answer = self._decode(resp, QueryAnswer)
+        if height is not None and answer.proof.header.height != height:
+            got = answer.proof.header.height
+            raise VerificationError(f"asked for the state at height {height}, the proof is for {got}")
         if self.verify:
             verify_query_answer(answer, self._trust_for(answer.proof.header), app, name, params)
         return answer

@@ -53,10 +53,15 @@ _params_decoder = msgspec.json.Decoder(dict[str, Any])
 @router.post(
     "/query/{app}/{name}",
     summary="Run an app query; every key it read comes with a proof",
-    description="Body: the query's parameters as a JSON object (bytes as base64); an empty body means none.",
+    description=(
+        "Body: the query's parameters as a JSON object (bytes as base64); an empty body means none. "
+        "`height` runs it on the state at the end of that block (an auditor's 'as of'), proved there."
+    ),
     openapi_extra=body_doc("", {"type": "object", "description": "The query's parameters (see /v1/apps)."}),
 )
-async def query(request: Request, app: str, name: str) -> Response:
+async def query(
+    request: Request, app: str, name: str, height: Annotated[int | None, Query(ge=0)] = None
+) -> Response:
     ctx = ctx_of(request)
     target = _app(ctx, app)
     body = await read_body(request, SINGLE_BODY_LIMIT)
@@ -66,7 +71,7 @@ async def query(request: Request, app: str, name: str) -> Response:
             params = _params_decoder.decode(body)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise ApiError("request.invalid", f"query parameters must be a JSON object: {exc}") from None
-    answer = await run_in_threadpool(run_query, ctx.node.chain, target, name, params)
+    answer = await run_in_threadpool(run_query, ctx.node.chain, target, name, params, height)
     return json_response(answer)
 
 
