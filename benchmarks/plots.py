@@ -44,7 +44,7 @@ class Panel:
 def scaling_plot(
     x: Sequence[float],
     panels: Sequence[Panel],
-    path: Path,
+    path: Path | str,
     *,
     title: str,
     xlabel: str,
@@ -79,7 +79,7 @@ def scaling_plot(
 
 def latency_curve(
     points: list[tuple[float, float, float]],
-    path: Path,
+    path: Path | str,
     *,
     title: str = "Throughput vs submit-to-commit latency",
     xlabel: str = "tx/s",
@@ -103,7 +103,8 @@ def latency_curve(
     return _save(fig, path)
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def _save(fig: Figure, path: Path | str) -> Path:
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fig.savefig(path, dpi=DPI, bbox_inches="tight")

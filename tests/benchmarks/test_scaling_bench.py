@@ -65,9 +65,9 @@ def test_a_size_that_would_not_fit_the_budget_is_skipped_with_the_reason(tmp_pat
 
 
 def test_latency_curve_writes_a_png(tmp_path: Path) -> None:
-    out = latency_curve(
-        [(3000.0, 250.0, 900.0), (1000.0, 120.0, 300.0), (2000.0, 150.0, 420.0)], tmp_path / "l.png"
-    )
+    points = [(3000.0, 250.0, 900.0), (1000.0, 120.0, 300.0), (2000.0, 150.0, 420.0)]
+    out = latency_curve(points, str(tmp_path / "curves" / "l.png"))  # a str path, as run.py may pass
+    assert out == tmp_path / "curves" / "l.png"
     assert out.read_bytes()[:8] == PNG
     assert out.stat().st_size > 5_000  # axes, two lines and labels, not an empty canvas
 
