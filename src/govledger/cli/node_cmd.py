@@ -108,6 +108,11 @@ def start(
     timeout_propose_ms: int = typer.Option(3000, "--timeout-propose-ms", min=1, help="BFT: propose timeout."),
     timeout_vote_ms: int = typer.Option(1000, "--timeout-vote-ms", min=1, help="BFT: prevote/precommit."),
     commit_wait_ms: int = typer.Option(0, "--commit-wait-ms", min=0, help="BFT: pause after a commit."),
+    exit_on_failure: bool = typer.Option(
+        True,
+        "--exit-on-failure/--stay-on-failure",
+        help="BFT: exit (status 2) when consensus stops, for a supervisor to restart; or keep serving reads.",
+    ),
 ) -> None:
     """Run the node and serve the REST API (docs at /docs) until Ctrl-C or SIGTERM."""
     from govledger.api import create_app
@@ -153,6 +158,14 @@ def start(
                 timeout_graceful_shutdown=3,
             )
             server = uvicorn.Server(server_config)
+            stopped: list[str] = []
+            if isinstance(node, BftNode) and exit_on_failure:
+
+                def _consensus_stopped(why: str) -> None:
+                    stopped.append(why)
+                    server.should_exit = True  # uvicorn polls this flag and shuts down
+
+                node.on_failure = _consensus_stopped
             if seed_demo:
                 url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
                 threading.Thread(target=_seed_when_up, args=(server, st, url), daemon=True).start()
@@ -168,6 +181,12 @@ def start(
                         raise GovledgerError(
                             "node.serve_failed", f"could not serve on {host}:{port}"
                         ) from None
+            if stopped:
+                raise GovledgerError(
+                    "node.consensus_stopped",
+                    f"consensus stopped ({stopped[0]}); exiting so a supervisor restarts the node, "
+                    "which resumes from its WAL",
+                )
         finally:
             node.stop()
             logging.getLogger("govledger.node").info("node stopped")

@@ -368,6 +368,9 @@ class BftNode(Node):
         self.peers: PeerManager | None = None
         self._running = False
         self.failed: str | None = None
+        # called once, on the core thread, when consensus stops (`node start` exits so a supervisor
+        # restarts the process, which resumes from its WAL); must not block
+        self.on_failure: Callable[[str], None] | None = None
         # core-thread state
         self._pending: OrderedDict[bytes, PendingBlock] = OrderedDict()
         self._pubkeys: dict[bytes, PublicKey] = {}
@@ -660,6 +663,11 @@ class BftNode(Node):
     def _fail(self, why: str) -> None:
         log.critical("consensus stopped: %s", why, exc_info=True)
         self.failed = why
+        if self.on_failure is not None:
+            try:
+                self.on_failure(why)
+            except Exception:  # a broken hook must not hide the failure itself
+                log.exception("on_failure hook failed")
 
     @staticmethod
     def _run_call(item: _Call) -> None:
