@@ -380,7 +380,7 @@ def ratio(ours: list[float], base: list[float] | None) -> str:
 
 
 def section(smoke: bool) -> list[str]:
-    n_docs, n_tokens, n_mdocs = (16, 8, 4) if smoke else (200, 64, 32)
+    n_docs, n_tokens, n_mdocs = (24, 12, 6) if smoke else (200, 64, 32)
     seconds, rounds = (0.2, 1) if smoke else (2.0, 3)
     signer = EthSigner(bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"))
     print(
