@@ -43,7 +43,12 @@ class Pki:
 
 
 def make_pki(
-    alg: str = "ES256", *, ds_days: tuple[int, int] = (-30, 365), eku: bool = True, name: str = "Test IACA"
+    alg: str = "ES256",
+    *,
+    ds_days: tuple[int, int] = (-30, 365),
+    eku: bool = True,
+    other_eku: bool = False,
+    name: str = "Test IACA",
 ) -> Pki:
     iaca_key = ec.generate_private_key(ec.SECP256R1())
     iaca = mdoc_pki.iaca_certificate(
@@ -60,18 +65,21 @@ def make_pki(
             not_after=NOW + ds_days[1] * DAY,
         )
     else:
-        cert = _ds_without_eku(iaca_key, iaca, signer)
+        cert = _ds_without_eku(iaca_key, iaca, signer, other_eku)
     return Pki(iaca_key, iaca, mdoc.DocumentSigner(signer, (cert,)))
 
 
-def _ds_without_eku(iaca_key: ec.EllipticCurvePrivateKey, iaca: bytes, signer: JwsSigner) -> bytes:
+def _ds_without_eku(
+    iaca_key: ec.EllipticCurvePrivateKey, iaca: bytes, signer: JwsSigner, other_eku: bool
+) -> bytes:
+    """A DS certificate without the mdlDS key usage: none at all, or anyExtendedKeyUsage + serverAuth."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.serialization import Encoding
-    from cryptography.x509.oid import NameOID
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     root = x509.load_der_x509_certificate(iaca)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "No EKU")]))
         .issuer_name(root.subject)
@@ -79,8 +87,11 @@ def _ds_without_eku(iaca_key: ec.EllipticCurvePrivateKey, iaca: bytes, signer: J
         .serial_number(7)
         .not_valid_before(NOW - 30 * DAY)
         .not_valid_after(NOW + 365 * DAY)
-        .sign(iaca_key, hashes.SHA256())
     )
+    if other_eku:
+        usages = [ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE, ExtendedKeyUsageOID.SERVER_AUTH]
+        builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+    cert = builder.sign(iaca_key, hashes.SHA256())
     return cert.public_bytes(Encoding.DER)
 
 
@@ -283,6 +294,8 @@ def test_certificate_chain_rules() -> None:
     assert code(response(issue(make_pki(eku=False)))) == "mdoc.untrusted_issuer"
     no_eku = make_pki(eku=False)
     assert code(response(issue(no_eku)), mdoc.Verifier([no_eku.iaca])) == "mdoc.bad_certificate"
+    tls = make_pki(eku=False, other_eku=True)
+    assert code(response(issue(tls)), mdoc.Verifier([tls.iaca])) == "mdoc.bad_certificate"
     expired = make_pki(ds_days=(-400, -1))
     assert code(response(issue(expired, signed=NOW - 2 * DAY)), mdoc.Verifier([expired.iaca])) == (
         "mdoc.bad_certificate"

@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from govledger.identity.cose import fail
 from govledger.identity.jose import PrivateKeyT, PublicKeyT
@@ -139,7 +139,7 @@ def _check_ds_profile(ds: x509.Certificate) -> None:
         eku = ds.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         fail("mdoc.bad_certificate", "the document signer certificate has no extended key usage")
-    if MDL_DS_EKU not in eku and ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE not in eku:
+    if MDL_DS_EKU not in eku:  # anyExtendedKeyUsage is not enough: the profile names mdlDS
         fail("mdoc.bad_certificate", "the document signer certificate lacks the mdlDS key usage")
     try:
         usage = ds.extensions.get_extension_for_class(x509.KeyUsage).value
