@@ -278,3 +278,21 @@ def test_cli_bad_input_and_absent_records_exit_2_with_one_line(
     assert exit_code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and code in lines[0], err
+
+
+def test_a_title_as_it_stood_at_a_past_height(world: World, api: TestClient) -> None:
+    sold = next(t for t in titles(world, api).values() if t["version"] >= 2)
+    pid, before = sold["parcel_id"], sold["entry"]["height"] - 1
+    resp = api.get(f"/v1/land/parcels/{pid}", params={"height": before})
+    old = verified(world, resp)
+    assert resp.json()["height"] == before and resp.json()["proof"]["height"] == before
+    assert 1 <= old["version"] < sold["version"] and old["entry"]["height"] <= before
+    history = verified(world, api.get(f"/v1/land/parcels/{pid}/history", params={"height": before}))
+    assert [v["version"] for v in history] == list(range(1, old["version"] + 1)) and history[-1] == old
+    code, out, err = world.cli("land", "title", pid, "--height", str(before), "--url", world.url)
+    assert code == 0 and json.loads(out)["result"] == old, err
+    never = api.get("/v1/land/parcels/P-001", params={"height": 10**9})
+    assert never.status_code == 404 and code_of(never) == "query.unknown_height"
+    assert code_of(api.get("/v1/land/parcels/P-001", params={"height": -1})) == "request.invalid"
+    first_block = api.get(f"/v1/land/parcels/{pid}", params={"height": 1})
+    assert first_block.status_code == 404 and code_of(first_block) == "land.parcel_not_found"

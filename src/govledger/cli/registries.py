@@ -13,7 +13,9 @@ Each command runs the register's query through the SDK client, which verifies ev
 header certified by the trusted validators (pinned from <home>/genesis.json) and re-runs the query
 over the proved state; the result goes to stdout as JSON, the verification line to stderr. Ids are
 checked before anything is sent; a malformed id or a record that does not exist is one line on stderr
-and exit code 2 (`main.GuardedGroup`).
+and exit code 2 (`main.GuardedGroup`). Every command takes `--height H` to read the register as it
+stood at the end of block H; `parcels-of --all` reads every page at the height of the first, so the
+listing is one consistent snapshot.
 """
 
 from __future__ import annotations
@@ -41,14 +43,23 @@ vital_app = typer.Typer(
 )
 
 MAX_PAGES = 1000  # --all stops here: 500,000 parcels is more than any party holds
+HEIGHT_OPTION = typer.Option(
+    None, "--height", min=0, help="Read the register as it stood at the end of this block (default: now)."
+)
 
 
 def _read(
-    ctx: typer.Context, url: str, app: str, query: str, params: dict[str, Any], not_found: tuple[str, str]
+    ctx: typer.Context,
+    url: str,
+    app: str,
+    query: str,
+    params: dict[str, Any],
+    not_found: tuple[str, str],
+    height: int | None,
 ) -> QueryAnswer:
     """The verified answer; `not_found` raised (exit 2) when the query finds nothing."""
     with state_of(ctx).client(url) as client:
-        answer = client.query_answer(app, query, params)
+        answer = client.query_answer(app, query, params, height=height)
     if answer.result is None:
         raise GovledgerError(*not_found)
     return answer
@@ -74,11 +85,14 @@ def _parcel(parcel_id: str) -> tuple[str, str]:
 
 @land_app.command("title")
 def land_title(
-    ctx: typer.Context, parcel_id: str = typer.Argument(..., help="Parcel id."), url: str = URL_OPTION
+    ctx: typer.Context,
+    parcel_id: str = typer.Argument(..., help="Parcel id."),
+    height: int | None = HEIGHT_OPTION,
+    url: str = URL_OPTION,
 ) -> None:
     """The current title of a parcel: owners and shares, encumbrance ids, buildings, the last entry."""
     not_found = _parcel(parcel_id)
-    _show(_read(ctx, url, "land", "title", {"parcel_id": parcel_id}, not_found))
+    _show(_read(ctx, url, "land", "title", {"parcel_id": parcel_id}, not_found, height))
 
 
 @land_app.command("history")
@@ -87,29 +101,33 @@ def land_history(
     parcel_id: str = typer.Argument(..., help="Parcel id."),
     from_version: int = typer.Option(1, "--from", min=1, help="First version to list."),
     limit: int = typer.Option(MAX_HISTORY_PAGE, "--limit", min=1, max=MAX_HISTORY_PAGE),
+    height: int | None = HEIGHT_OPTION,
     url: str = URL_OPTION,
 ) -> None:
     """Every version of a parcel's title, oldest first: which operation, documents and signers."""
     not_found = _parcel(parcel_id)
     with state_of(ctx).client(url) as client:
-        current = client.query_answer("land", "title", {"parcel_id": parcel_id})
+        current = client.query_answer("land", "title", {"parcel_id": parcel_id}, height=height)
         if current.result is None:
             raise GovledgerError(*not_found)
         params = {"parcel_id": parcel_id, "from_version": from_version, "limit": limit}
-        answer = client.query_answer("land", "history", params)
+        answer = client.query_answer("land", "history", params, height=height)
     _show(answer)
 
 
 @land_app.command("encumbrances")
 def land_encumbrances(
-    ctx: typer.Context, parcel_id: str = typer.Argument(..., help="Parcel id."), url: str = URL_OPTION
+    ctx: typer.Context,
+    parcel_id: str = typer.Argument(..., help="Parcel id."),
+    height: int | None = HEIGHT_OPTION,
+    url: str = URL_OPTION,
 ) -> None:
     """The parcel's active mortgages, caveats, leases and servitudes."""
     not_found = _parcel(parcel_id)
     with state_of(ctx).client(url) as client:
-        if client.query_answer("land", "title", {"parcel_id": parcel_id}).result is None:
+        if client.query_answer("land", "title", {"parcel_id": parcel_id}, height=height).result is None:
             raise GovledgerError(*not_found)
-        answer = client.query_answer("land", "encumbrances", {"parcel_id": parcel_id})
+        answer = client.query_answer("land", "encumbrances", {"parcel_id": parcel_id}, height=height)
     _show(answer)
 
 
@@ -120,6 +138,7 @@ def land_parcels_of(
     start_after: str = typer.Option("", "--after", help="List the parcels after this parcel id."),
     limit: int = typer.Option(100, "--limit", min=1, max=MAX_PARTY_PARCELS_PAGE, help="Parcels per page."),
     every: bool = typer.Option(False, "--all", help="Follow the pages to the end."),
+    height: int | None = HEIGHT_OPTION,
     url: str = URL_OPTION,
 ) -> None:
     """The parcels a party holds a share in, in parcel-id order, with the shares."""
@@ -128,23 +147,24 @@ def land_parcels_of(
         _checked(land_rules.identifier, start_after, "--after")
     not_found = ("land.party_not_found", f"no party {party_id!r} in the land register")
     params: dict[str, Any] = {"party_id": party_id, "start_after": start_after, "limit": limit}
-    answer = _read(ctx, url, "land", "parcels_of_party", params, not_found)
+    answer = _read(ctx, url, "land", "parcels_of_party", params, not_found, height)
     if not every:
         _show(answer)
         return
     parcels = list(answer.result["parcels"])
+    pinned = answer.height  # every page at the first page's height: one consistent listing
     with state_of(ctx).client(url) as client:
         for _ in range(MAX_PAGES):
             if answer.result["complete"] or not answer.result["parcels"]:
                 break
             params["start_after"] = answer.result["parcels"][-1]["parcel_id"]
-            answer = client.query_answer("land", "parcels_of_party", params)
+            answer = client.query_answer("land", "parcels_of_party", params, height=pinned)
             if answer.result is None:
                 raise GovledgerError(*not_found)
             parcels += answer.result["parcels"]
     result = {**answer.result, "parcels": parcels, "complete": bool(answer.result["complete"])}
     print_json({"height": answer.height, "result": result})
-    say(f"{len(parcels)} parcel(s); each page's proof verified, the last against header {answer.height}")
+    say(f"{len(parcels)} parcel(s) at height {pinned}; every page's proof verified against that header")
 
 
 # --- companies -----------------------------------------------------------------------------------------
@@ -157,11 +177,14 @@ def _company(company_id: str) -> tuple[str, str]:
 
 @company_app.command("show")
 def company_show(
-    ctx: typer.Context, company_id: str = typer.Argument(..., help="Company id."), url: str = URL_OPTION
+    ctx: typer.Context,
+    company_id: str = typer.Argument(..., help="Company id."),
+    height: int | None = HEIGHT_OPTION,
+    url: str = URL_OPTION,
 ) -> None:
     """The company's current entry: status, office, officers, share classes, licences."""
     not_found = _company(company_id)
-    _show(_read(ctx, url, "company", "company", {"company_id": company_id}, not_found))
+    _show(_read(ctx, url, "company", "company", {"company_id": company_id}, not_found, height))
 
 
 @company_app.command("lifecycle")
@@ -170,15 +193,19 @@ def company_lifecycle(
     company_id: str = typer.Argument(..., help="Company id."),
     from_version: int = typer.Option(1, "--from", min=1, help="First version to list."),
     limit: int = typer.Option(100, "--limit", min=1, max=100),
+    height: int | None = HEIGHT_OPTION,
     url: str = URL_OPTION,
 ) -> None:
     """Every version of the company's entry, from incorporation to dissolution."""
     not_found = _company(company_id)
     with state_of(ctx).client(url) as client:
-        if client.query_answer("company", "company", {"company_id": company_id}).result is None:
+        if (
+            client.query_answer("company", "company", {"company_id": company_id}, height=height).result
+            is None
+        ):
             raise GovledgerError(*not_found)
         params = {"company_id": company_id, "from_version": from_version, "limit": limit}
-        answer = client.query_answer("company", "history", params)
+        answer = client.query_answer("company", "history", params, height=height)
     _show(answer)
 
 
@@ -190,6 +217,7 @@ def vital_status(
     ctx: typer.Context,
     record_id: str = typer.Argument(..., help="Record id, or registration number with --number."),
     number: bool = typer.Option(False, "--number", help="RECORD_ID is a registration number."),
+    height: int | None = HEIGHT_OPTION,
     url: str = URL_OPTION,
 ) -> None:
     """A record's kind, status and version (no personal data)."""
@@ -197,14 +225,17 @@ def vital_status(
     query = "by_registration_number" if number else "status"
     what = "registration number" if number else "id"
     not_found = ("vital.record_not_found", f"no record with {what} {record_id!r} in the civil register")
-    _show(_read(ctx, url, "vital", query, {"id": record_id}, not_found))
+    _show(_read(ctx, url, "vital", query, {"id": record_id}, not_found, height))
 
 
 @vital_app.command("commitments")
 def vital_commitments(
-    ctx: typer.Context, record_id: str = typer.Argument(..., help="Record id."), url: str = URL_OPTION
+    ctx: typer.Context,
+    record_id: str = typer.Argument(..., help="Record id."),
+    height: int | None = HEIGHT_OPTION,
+    url: str = URL_OPTION,
 ) -> None:
     """A record's persons as the ledger holds them: role, pseudonym, commitment, erased or not."""
     _checked(vital_rules.identifier, record_id, "record id")
     not_found = ("vital.record_not_found", f"no record {record_id!r} in the civil register")
-    _show(_read(ctx, url, "vital", "commitments", {"id": record_id}, not_found))
+    _show(_read(ctx, url, "vital", "commitments", {"id": record_id}, not_found, height))

@@ -4,7 +4,8 @@ Every route runs one query of its app (apps/<app>/queries.py) through the same c
 `POST /v1/query/{app}/{name}` (`node.queries.run_query`) and answers a `RegistryAnswer`: the query
 it ran and its parameters, then the generic answer (height, result, proof). A client re-runs that
 query over the proved keys (`sdk.verify.verify_query_answer(answer, trust, app, query, params)`),
-so these routes are conveniences with nothing new to trust.
+so these routes are conveniences with nothing new to trust. Every route takes `?height=` to read
+the register as it stood at the end of a past block (proved at that height, as the generic route does).
 
 Ids are checked before any state is read: a malformed id is `400 <app>.bad_identifier` (the apps' own
 rule). A record that does not exist is `404` with a stable code (`land.parcel_not_found`, ...);
@@ -22,7 +23,7 @@ from enum import Enum
 from typing import Annotated, Any
 
 import msgspec
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -56,7 +57,19 @@ from govledger.codec import Record
 from govledger.ledger.proofs import StateProof
 from govledger.node.queries import QueryAnswer, run_query
 
-router = APIRouter(prefix="/v1")
+
+def _as_of(
+    request: Request,
+    height: Annotated[
+        int | None,
+        Query(ge=0, description="Read the register as it stood at the end of this block (default: now)."),
+    ] = None,
+) -> None:
+    """Every register route takes `?height=`: the answer is read and proved at that height."""
+    request.state.registry_height = height
+
+
+router = APIRouter(prefix="/v1", dependencies=[Depends(_as_of)])
 
 ID_DOC = "1-64 characters of [A-Za-z0-9._:-], starting with a letter or digit."
 
@@ -139,7 +152,8 @@ async def _run(request: Request, app: str, query: str, params: dict[str, Any]) -
     target = chain.apps.get(app)
     if target is None:
         raise ApiError("app.unknown", f"no app named {app!r} is installed")
-    answer: QueryAnswer = await run_in_threadpool(run_query, chain, target, query, params)
+    height: int | None = getattr(request.state, "registry_height", None)
+    answer: QueryAnswer = await run_in_threadpool(run_query, chain, target, query, params, height)
     return answer
 
 
