@@ -195,6 +195,16 @@ def test_a_company_and_its_lifecycle(world: World, api: TestClient) -> None:
         assert page["complete"] and sum(h["amount"] for h in page["items"]) == page["issued"]
 
 
+def test_resolutions_page_after_start_after(world: World, api: TestClient) -> None:
+    ids = [f"CO-{i:04d}" for i in range(1, 7)]
+    voted = [c for c in ids if verified(world, api.get(f"/v1/companies/{c}"))["resolutions"] > 0]
+    assert voted, "the demo proposes resolutions"
+    path = f"/v1/companies/{voted[0]}/resolutions"
+    every = verified(world, api.get(path))
+    assert verified(world, api.get(path, params={"limit": 1})) == every[:1]
+    assert verified(world, api.get(path, params={"start_after": every[0]["resolution_id"]})) == every[1:]
+
+
 # --- vital records ----------------------------------------------------------------------------------------
 
 

@@ -6,9 +6,9 @@ import pytest
 
 from govledger.apps.company.model import (
     CastVote,
-    CompanyId,
     IssueShares,
     ProposeResolution,
+    ResolutionsPage,
     TransferShares,
     VoteRef,
 )
@@ -87,7 +87,7 @@ def test_votes_are_weighted_and_closed_at_the_deadline(led: Ledger) -> None:
     )
     c = led.company()
     assert c.open_resolutions == [] and c.entry.op == "resolution_closed" and c.entry.tx_id == b""
-    assert [x.status for x in resolutions(led.view, CompanyId("ACME"))] == ["passed"]
+    assert [x.status for x in resolutions(led.view, ResolutionsPage("ACME"))] == ["passed"]
 
 
 def test_vote_rules(led: Ledger) -> None:
@@ -179,3 +179,15 @@ def test_outcome_table_is_integer_exact() -> None:
     assert outcome(ordinary, 50, 50, 0, 100) == (True, False), "a tie fails"
     assert outcome(ordinary, 1, 0, 49, 100) == (True, True)
     assert outcome(ordinary, 1, 0, 48, 100) == (False, False)
+
+
+def test_resolutions_page_in_id_order_after_start_after(led: Ledger) -> None:
+    for rid in ("R3", "R1", "R2"):
+        assert propose(led, rid).code == "ok"
+
+    def page(after: str, limit: int) -> list[str]:
+        return [r.resolution_id for r in resolutions(led.view, ResolutionsPage("ACME", after, limit))]
+
+    assert page("", 500) == ["R1", "R2", "R3"]
+    assert page("", 2) == ["R1", "R2"] and page("R2", 2) == ["R3"] and page("R3", 2) == []
+    assert page("a/b", 2) == [], "an impossible start reads nothing"

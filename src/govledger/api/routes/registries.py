@@ -35,6 +35,7 @@ from govledger.apps.company.model import (
     MAX_PAGE as COMPANY_MAX_PAGE,
 )
 from govledger.apps.company.model import (
+    MAX_RESOLUTIONS_PAGE,
     Appointment,
     CompanyVersion,
     Licence,
@@ -344,13 +345,14 @@ async def company_lifecycle(
     return await _answer(request, "company", "history", params)
 
 
-async def _company_list(request: Request, company_id: str, query: str) -> Response:
+async def _company_list(
+    request: Request, company_id: str, query: str, page: dict[str, Any] | None = None
+) -> Response:
     """A list query by company id: 404 if the company does not exist (the query answers [] then)."""
     _company_id(company_id, "company_id")
-    params = {"company_id": company_id}
-    if not await _exists(request, "company", "company", params):
+    if not await _exists(request, "company", "company", {"company_id": company_id}):
         raise ApiError(*_no_company(company_id), 404)
-    return await _answer(request, "company", query, params)
+    return await _answer(request, "company", query, {"company_id": company_id, **(page or {})})
 
 
 @router.get(
@@ -376,11 +378,19 @@ async def company_licences(request: Request, company_id: str) -> Response:
 @router.get(
     "/companies/{company_id}/resolutions",
     tags=COMPANIES,
-    summary="Every resolution of a company, with its tally and result",
+    summary="A company's resolutions in id order, with their tallies and results",
+    description=f"Paged: up to `limit` (at most {MAX_RESOLUTIONS_PAGE}) after `start_after`; a shorter page "
+    "is the last (the entry's `resolutions` counts them all).",
     responses=_answer_doc(list[Resolution], "Resolutions in id order.", "company.not_found"),
 )
-async def company_resolutions(request: Request, company_id: str) -> Response:
-    return await _company_list(request, company_id, "resolutions")
+async def company_resolutions(
+    request: Request,
+    company_id: str,
+    start_after: Annotated[str, Query(max_length=64)] = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_RESOLUTIONS_PAGE)] = MAX_RESOLUTIONS_PAGE,
+) -> Response:
+    page = {"start_after": _start_after(start_after, _company_id), "limit": limit}
+    return await _company_list(request, company_id, "resolutions", page)
 
 
 @router.get(

@@ -18,6 +18,7 @@ from govledger.codec import Record
 # --- bounds (every list in state or in a body has one) ----------------------------------------------
 
 MAX_ID_CHARS = 64
+MAX_RESOLUTIONS_PAGE = 500  # with the company's own key, well inside the node's 1,000 proved keys
 MAX_CODE_CHARS = 32
 MAX_NAME_CHARS = 160
 MAX_KEYS_PER_PARTY = 8
@@ -496,6 +497,14 @@ class ShareholdersPage(Record, frozen=True):
     class_id: str
     start_after: str = ""
     limit: int = 100
+
+
+class ResolutionsPage(Record, frozen=True):
+    """Resolutions in id order after `start_after`; a page shorter than `limit` is the last."""
+
+    company_id: str
+    start_after: str = ""
+    limit: int = MAX_RESOLUTIONS_PAGE
 
 
 class HoldingRef(Record, frozen=True):

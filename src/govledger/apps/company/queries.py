@@ -15,6 +15,7 @@ from govledger.apps.company import rules, store
 from govledger.apps.company.model import (
     ACTIVE,
     MAX_PAGE,
+    MAX_RESOLUTIONS_PAGE,
     Appointment,
     AppointmentsPage,
     CertificateLicence,
@@ -35,6 +36,7 @@ from govledger.apps.company.model import (
     PartyId,
     Resolution,
     ResolutionRef,
+    ResolutionsPage,
     ShareClass,
     Shareholder,
     Shareholders,
@@ -148,12 +150,16 @@ def resolution(view: AppView, p: ResolutionRef) -> Resolution | None:
     return store.get_resolution(view, p.company_id, p.resolution_id)
 
 
-def resolutions(view: AppView, p: CompanyId) -> list[Resolution]:
-    """Every resolution of the company in id order (a company has `resolutions` of them; at most 1000)."""
-    c = company(view, p)
-    if c is None:
+def resolutions(view: AppView, p: ResolutionsPage) -> list[Resolution]:
+    """The company's resolutions in id order after `start_after`, at most `limit` (500) of them; a
+    shorter page is the last (the company counts them all in `resolutions`)."""
+    c = company(view, CompanyId(p.company_id))
+    if c is None or (p.start_after and not _ok(p.start_after)):
         return []
-    rows = view.scan(store.resolutions_prefix(c.company_id), limit=c.resolutions)
+    prefix = store.resolutions_prefix(c.company_id)
+    start = prefix + p.start_after.encode() if p.start_after else None
+    limit = min(max(p.limit, 1), MAX_RESOLUTIONS_PAGE)
+    rows = view.scan(prefix, limit=limit, start_after=start)
     return [decode_trusted(v, Resolution) for _, v in rows]
 
 
@@ -243,7 +249,7 @@ QUERIES: dict[str, Query[Any]] = {
     "licence": Query(LicenceRef, licence, "A licence: activities, term, expiry, status, reason."),
     "licences": Query(CompanyId, licences, "Every licence of a company."),
     "resolution": Query(ResolutionRef, resolution, "A resolution: record height, deadline, tally, result."),
-    "resolutions": Query(CompanyId, resolutions, "Every resolution of a company."),
+    "resolutions": Query(ResolutionsPage, resolutions, "A company's resolutions in id order, paged."),
     "vote": Query(VoteRef, vote, "A party's vote on a resolution, with its weight."),
     "filing": Query(FilingRef, filing, "The annual return of one period, if filed."),
     "party": Query(PartyId, party, "A party: kind, commitment, key ids."),
