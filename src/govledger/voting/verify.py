@@ -25,8 +25,14 @@ ballot, contest and option failed and how. Steps implemented (spec §6.2):
 Not applicable: 11 (contest data of tallies is never decrypted here) and 15-18 (pre-encrypted
 ballots are not implemented).
 
-Cost: a 0/1 selection costs two subgroup tests and four variable-base exponentiations (about 13 ms
-on the reference machine); everything with base g or K goes through fixed-base tables.
+Cost: a 0/1 selection costs four variable-base exponentiations (recomputing its proof's
+commitments, which the 2.0 proofs do not carry); everything with base g or K goes through fixed-base
+tables, and a ballot's subgroup tests (5.A) are one batch (``group.batch_in_subgroup``, soundness
+error 2^-64; values are tested one by one only after a failed batch, to name them). Given the
+devices' proof commitments (``records.ProofCommitments``), :class:`BallotChecker` checks every
+equation of a ballot with one random linear combination instead (:class:`_Claims`, same error),
+about a third of the cost, and falls back to the recomputation whenever that path fails. Both
+probabilistic checks draw their exponents from ``secrets``; a valid record always passes.
 """
 
 from __future__ import annotations
