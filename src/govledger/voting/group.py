@@ -16,7 +16,9 @@ Every ElectionGuard value is either an *element* of Z_p^r (public keys, cipherte
 commitments), handled as an integer in [0, p), or an *exponent* in Z_q (secret keys, nonces,
 challenges, responses), handled as an integer in [0, q). An integer x is in Z_p^r if and only if
 0 <= x < p and x^q mod p = 1 (Verification 2.A); that test costs one full exponentiation, so the
-verifier does it once per published element and never for values it computed itself.
+verifier does it once per published element and never for values it computed itself, and tests a
+ballot's elements together with :func:`batch_in_subgroup` (Jacobi symbols plus a small-exponent
+product, soundness error 2^-64).
 
 The hot operation is exponentiation. gmpy2's ``powmod`` (GMP, Montgomery multiplication) costs about
 2.2 ms for a 256-bit exponent on the reference machine. Almost every exponentiation in ElectionGuard
