@@ -11,7 +11,7 @@ makes; nothing is measured on an in-memory dict except the baseline that says so
   executing 10^6 of those alone would take longer than the whole budget); every other step is the
   chain's own: the tree update on one LMDB read snapshot as in `Chain._execute`, a header with the
   new state root, a signed commit, and `Chain.commit` writing state, history and tree nodes in one
-  LMDB transaction. Then, at each size: a few blocks (3 in full mode) that each insert 5,000 new
+  LMDB transaction. Then, at each size: a few blocks (5 in full mode) that each insert 5,000 new
   keys (tree update timed alone, then the storage write), and proved reads of random present keys
   through `node.queries.read_key` (what `GET /v1/state/{app}/{key}` serves), checked with
   `ledger.proofs.verify_state` (commit signature included), plus plain `Storage.get` point reads.
@@ -803,7 +803,7 @@ def section(smoke: bool) -> list[str]:
         block_plan = [(100, 2), (500, 2)]
         lengths = [100, 1_000]
     else:
-        state_sizes, batches, rounds, per_round = [10_000, 100_000, 1_000_000, 10_000_000], 3, 5, 60
+        state_sizes, batches, rounds, per_round = [10_000, 100_000, 1_000_000, 10_000_000], 5, 5, 60
         block_plan = [(100, 10), (1_000, 5), (5_000, 3)]
         lengths = [1_000, 10_000, 100_000]
         budget = STATE_BUDGET_S
