@@ -37,8 +37,8 @@ Signed once: every network has the same chain id and the same member keys (`crea
 so one pool of pre-signed transactions serves all of them (signing costs ~100 us a transaction here).
 Signing happens before any clock starts; the load generator's own CPU is printed.
 
-`section(smoke)` is the benchmark-suite entry (Markdown lines for docs/benchmarks.md);
-`run_bft(duration_s, smoke)` (4 validators beside 1, `.rows()`) is kept for `benchmarks/run.py`.
+`section(smoke)` is the benchmark-suite entry `benchmarks/run.py` calls (Markdown lines for
+docs/benchmarks.md).
 `python -m benchmarks.bft_bench [--smoke]` runs the section alone and prints its Markdown.
 """
 
@@ -196,62 +196,6 @@ class NetResult:
     topology: Topology
     capacity: Phase
     latency: Phase | None
-
-
-@dataclass(frozen=True)
-class BftResult:
-    """4 validators beside 1 (what `benchmarks/run.py` prints through `rows()`)."""
-
-    bft: NetResult
-    single: NetResult
-    ed25519_verify_per_s: float  # 1 thread, this machine, this run
-    ed25519_verify_per_s_2threads: float
-
-    def ceiling_tx_per_s(self) -> float:
-        """What the cores allow the validators at the measured CPU per tx: cores / (n x CPU per tx)."""
-        per_tx_s = self.bft.capacity.med(lambda w: w.cpu_us_per_tx_per_validator) / 1e6
-        return (os.cpu_count() or 1) / (self.bft.topology.validators * per_tx_s) if per_tx_s else 0.0
-
-    def rows(self) -> list[tuple[str, str, str]]:
-        def f(x: float, fmt: str = "{:,.0f}") -> str:
-            return fmt.format(x)
-
-        bc, sc = self.bft.capacity, self.single.capacity
-        bl, sl = self.bft.latency, self.single.latency
-        assert bl is not None and sl is not None
-
-        def both(figure: Callable[[Window], float], fmt: str = "{:,.0f}") -> tuple[str, str]:
-            return f(bl.med(figure), fmt), f(sl.med(figure), fmt)
-
-        return [
-            ("committed throughput, closed loop (tx/s)", f(bc.med(_tps)), f(sc.med(_tps))),
-            ("CPU per tx per validator (us)", f(bc.med(_cpu_v)), f(sc.med(_cpu_v))),
-            ("closed loop: transactions per block (mean)", f(bc.med(_tpb)), f(sc.med(_tpb))),
-            ("open loop: offered (tx/s, 60% of capacity)", f(bl.offered_tx_per_s), f(sl.offered_tx_per_s)),
-            ("open loop: committed (tx/s)", *both(_tps)),
-            ("open loop: finality p50 (ms)", *both(lambda w: w.p50_ms)),
-            ("open loop: finality p99 (ms)", *both(lambda w: w.p99_ms)),
-            ("open loop: transactions per block (mean)", *both(_tpb)),
-            ("open loop: messages per block, all validators", f(bl.med(_msgs_v), "{:,.1f}"), "-"),
-            ("open loop: bytes per block, all validators", f(bl.med(_bytes_v)), "-"),
-            ("open loop: bytes sent per committed tx", f(bl.med(lambda w: w.bytes_per_tx)), "-"),
-            ("open loop: blocks per second", *both(lambda w: w.blocks / w.duration_s, "{:,.1f}")),
-            (
-                "load generator CPU, both phases (s)",
-                f(bc.loader_cpu_s + bl.loader_cpu_s, "{:,.1f}"),
-                f(sc.loader_cpu_s + sl.loader_cpu_s, "{:,.1f}"),
-            ),
-            ("refused at admission", f(bc.rejected + bl.rejected), f(sc.rejected + sl.rejected)),
-            ("machine ceiling: cores / (validators x CPU per tx) (tx/s)", f(self.ceiling_tx_per_s()), "-"),
-            ("baseline: Ed25519 verify, 1 thread (sig/s)", f(self.ed25519_verify_per_s), ""),
-            ("baseline: Ed25519 verify, 2 threads (sig/s)", f(self.ed25519_verify_per_s_2threads), ""),
-        ]
-
-    def table(self) -> str:
-        head = f"{'':<58} {'4 validators':>14} {'1 validator':>14}"
-        lines = [head, "-" * len(head)]
-        lines += [f"{n:<58} {a:>14} {c:>14}" for n, a, c in self.rows()]
-        return "\n".join(lines)
 
 
 def _tps(w: Window) -> float:
@@ -861,29 +805,6 @@ def _markdown(
         *([run_note, ""] if run_note else []),
         *(note if exhausted else []),
     ]
-
-
-# --- benchmarks/run.py's entry -------------------------------------------------------------------
-
-
-def run_bft(duration_s: float, smoke: bool) -> BftResult:
-    """4 validators then 1, same load, same machine, same run; prints and returns both."""
-    plan = SMOKE_PLAN if smoke else Plan(3, max(2.0, duration_s / 3), 2.0)
-    n_sig = 2_000 if smoke else 20_000
-    v1 = baselines.ed25519_verify_per_s(n_sig)
-    v2 = baselines.ed25519_batch_verify_per_s(n_sig, threads=2)
-    pool = Pool()
-    with tempfile.TemporaryDirectory(dir=".", prefix="bft-bench-") as tmp:
-        root = Path(tmp)
-        single = _run_network(root, Topology(1), pool, plan, open_loop=True, ceiling=RATE_CEILING)
-        ceiling = max(500.0, 1.3 * single.capacity.spread(_tps)[2])
-        bft = _run_network(root, Topology(4), pool, plan, open_loop=True, ceiling=ceiling)
-    result = BftResult(bft, single, v1, v2)
-    print(result.table(), flush=True)
-    if smoke:
-        phases = [p for r in (bft, single) for p in (r.capacity, r.latency) if p is not None]
-        assert all(w.committed > 0 for ph in phases for w in ph.windows), "smoke run committed nothing"
-    return result
 
 
 def main() -> int:

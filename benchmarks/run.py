@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 from benchmarks import baselines
-from benchmarks.bft_bench import run_bft
 from benchmarks.recovery_bench import run_recovery
 from govledger.node.loadgen import NodeResult, run_node
 
@@ -62,21 +61,7 @@ def main() -> int:
 
             latency_curve(curve, IMG / "node-latency.png", title="Single validator: load vs latency")
             extra += ["![single validator, load vs latency](img/node-latency.png)", ""]
-    if "bft" in only:
-        print("== four validators vs one, same run (processes, HTTP batch ingress)", flush=True)
-        bft = run_bft(3.0 if smoke else 60.0, smoke)
-        extra += [
-            "## Four validators beside one (same run)",
-            "",
-            "`python -m benchmarks.bft_bench` inside `make bench`: separate processes on loopback,",
-            "mutual TLS, pre-signed transactions through the HTTP batch endpoint.",
-            "",
-            "| figure | 4 validators | 1 validator |",
-            "|---|---|---|",
-            *[f"| {n} | {a} | {c} |" for n, a, c in bft.rows()],
-            "",
-        ]
-    for name in ("pg", "land", "credentials", "scaling"):
+    for name in ("bft", "pg", "land", "credentials", "scaling"):
         if name in only:
             print(f"== {name}", flush=True)
             extra += _section(name, smoke)
