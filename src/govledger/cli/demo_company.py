@@ -1,9 +1,10 @@
 """Seeding the company register: parties and companies through the importer, then registrable acts.
 
 Company parties carry commitments of their (synthetic) data computed as the vault computes them
-(`vault.commitment`, a fresh salt each); the data itself is not stored, because the privacy app's
-default controller roles do not include the company registrar (docs/privacy.md), so the company
-office cannot register commitments there. Companies are imported (founders' and officers' custodial
+(`vault.commitment`, a fresh salt each); the data itself is not put in the vault by the demo. The
+company registrar is a privacy controller (it may register and rectify commitments, docs/privacy.md),
+so a deployment can keep its people's data there as the civil registry does; the demo keeps the
+company register to commitments only. Companies are imported (founders' and officers' custodial
 keys sign with the company registrar), then, per company, one act of each kind:
 
 1. a director appointed (board + appointee), a preference share class created (board), shares
