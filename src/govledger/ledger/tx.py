@@ -20,7 +20,11 @@ from govledger.errors import TxRejected
 
 TX_SIGN_DOMAIN = b"govledger/tx/v1\x00"
 MAX_TX_BYTES = 64 * 1024
-MAX_BODY_BYTES = 32 * 1024
+MAX_BODY_BYTES = 52 * 1024
+# A body leaves 12 KiB of MAX_TX_BYTES for the envelope: names, nonce, expiry and two hybrid
+# (Ed25519 + ML-DSA-65) signers at ~5.4 KB each, or one hybrid and dozens of Ed25519 signers. A
+# transaction with a full body and more signers is refused whole (codec.oversize), never cut.
+# Raised from 32 KiB so that a ballot with its proof commitments fits (docs/voting.md §10).
 MAX_SIGNERS = 16
 MAX_TX_TTL_BLOCKS = 100_000
 MAX_NAME_CHARS = 64

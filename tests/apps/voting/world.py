@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import msgspec
 
 from govledger.apps.voting import crypto, queries, store
+from govledger.apps.voting import device as voter_device
 from govledger.apps.voting.model import (
     MAX_BALLOTS_PER_BLOCK,
-    CastBallot,
     ChallengeBallot,
     ConfirmShares,
     CreateElection,
@@ -31,7 +31,7 @@ from govledger.apps.voting.model import (
 )
 from govledger.crypto.signatures import SigningKey
 from govledger.voting import keyceremony
-from govledger.voting.ballot import ElectionContext, device_aux0, encrypt_ballot, plaintext_ballot, reveal
+from govledger.voting.ballot import ElectionContext, plaintext_ballot, reveal
 from govledger.voting.records import (
     BallotReveal,
     BallotStyle,
@@ -40,6 +40,7 @@ from govledger.voting.records import (
     GuardianPublicKey,
     Manifest,
     PlaintextBallot,
+    ProofCommitments,
     ShareComplaint,
 )
 from govledger.voting.tally import GuardianNonces, decryption_response, decryption_share
@@ -184,13 +185,15 @@ class Ballot:
     plain: PlaintextBallot
     encrypted: EncryptedBallot
     nonce: bytes
+    commitments: ProofCommitments
 
-    def cast(self, e: str = E) -> Op:
-        return (
-            "cast_ballot",
-            CastBallot(e, cred_pub(credential(self.voter)), self.encrypted),
-            [credential(self.voter)],
+    def cast(self, e: str = E, *, with_commitments: bool = True) -> Op:
+        """The cast as the device sends it (`device.cast_body`: with the proof commitments)."""
+        held = voter_device.DeviceBallot(self.plain, self.encrypted, self.nonce, self.commitments)
+        body = voter_device.cast_body(
+            e, cred_pub(credential(self.voter)), held, with_commitments=with_commitments
         )
+        return ("cast_ballot", body, [credential(self.voter)])
 
     def challenge(self, e: str = E) -> Op:
         body = ChallengeBallot(e, cred_pub(credential(self.voter)), self.encrypted, self.reveal())
@@ -216,8 +219,8 @@ def encrypt(
     ballot_id = f"b-{number:06d}-{voter}"
     plain = plaintext_ballot(ctx.manifest, ballot_id, style, choices)
     rng = SeededRandom(number if seed is None else seed)
-    encrypted, nonce = encrypt_ballot(ctx, plain, device=device, aux=device_aux0(device), rng=rng)
-    return Ballot(voter, plain, encrypted, nonce)
+    held = voter_device.encrypt(ctx, plain, device=device, rng=rng)
+    return Ballot(voter, plain, held.encrypted, held.nonce, held.commitments)
 
 
 def random_choices(rnd: random.Random, mf: Manifest, style: str) -> dict[str, dict[str, int]]:

@@ -72,6 +72,7 @@ from govledger.voting.records import (
     Manifest,
     PlaintextBallot,
     PlaintextContest,
+    ProofCommitments,
     RangeProof,
     ShareReveal,
     contest_data_blocks,
@@ -88,7 +89,7 @@ from govledger.voting.tally import (
     joint_values,
     tally_targets,
 )
-from govledger.voting.verify import BallotChecker
+from govledger.voting.verify import BallotChecker, Report
 
 # --- election setup -------------------------------------------------------------------------------------
 
@@ -219,19 +220,45 @@ def device_ok(ballot: EncryptedBallot) -> bool:
     return ballot.aux == device_aux0(ballot.device)
 
 
-def ballot_problems(election: Election, ballot: EncryptedBallot) -> tuple[str, ...]:
-    """Verification 5, 6, 7.A and 7.B and shape for one ballot: the failures, as `[step] message`."""
+def check_ballot(
+    checker: BallotChecker, ballot: EncryptedBallot, commitments: ProofCommitments | None = None
+) -> tuple[str, ...]:
+    """Verification 5, 6, 7.A and 7.B and shape for one ballot, uncached: the failures as
+    `[step] message`, empty when the ballot is valid.
+
+    With the device's ``commitments`` the batched path runs first; whenever it does not accept (a
+    wrong or malformed hint, an invalid ballot), `verify_ballot` reports the standard path's own
+    verdict, so the failures never depend on the hint. A hint hostile enough to raise is dropped
+    and the ballot checked without it, for the same reason.
+    """
+    if commitments is not None:
+        try:
+            return _failures(checker.verify_ballot(ballot, commitments=commitments))
+        except _HOSTILE_INPUT:
+            pass
+    try:
+        return _failures(checker.verify_ballot(ballot))
+    except _HOSTILE_INPUT as exc:  # a hostile ballot must never crash a validator
+        return (f"[S] the ballot cannot be checked: {type(exc).__name__}: {exc}",)
+
+
+def _failures(report: Report) -> tuple[str, ...]:
+    verdict = tuple(str(f) for f in report.failures)
+    if not report.ok and not verdict:
+        verdict = (f"{report.failure_count} check(s) failed",)
+    return verdict
+
+
+def ballot_problems(
+    election: Election, ballot: EncryptedBallot, commitments: ProofCommitments | None = None
+) -> tuple[str, ...]:
+    """`check_ballot` memoised per ballot: mempool admission and execution pay once. The key is the
+    ballot alone, not the hint: the verdict does not depend on it (except with probability 2^-64
+    for an invalid ballot, the batched checks' soundness error)."""
     digest = hashlib.sha256(election.extended_base_hash + encode(ballot)).digest()
     verdict = _VERDICTS.get(digest)
     if verdict is None:
-        try:
-            report = _checker(election).verify_ballot(ballot)
-        except _HOSTILE_INPUT as exc:  # a hostile ballot must never crash a validator
-            verdict = (f"[S] the ballot cannot be checked: {type(exc).__name__}: {exc}",)
-        else:
-            verdict = tuple(str(f) for f in report.failures)
-            if not report.ok and not verdict:
-                verdict = (f"{report.failure_count} check(s) failed",)
+        verdict = check_ballot(_checker(election), ballot, commitments)
         if len(_VERDICTS) >= _MAX_VERDICTS:
             _VERDICTS.clear()
         _VERDICTS[digest] = verdict

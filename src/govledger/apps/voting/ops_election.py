@@ -6,7 +6,8 @@ Rules
   is an ElectionGuard `Manifest` that passes `manifest_problems`, asks for no device chaining
   (`voting.chaining_unsupported`: revoting drops superseded ballots from the count, which a device
   chain cannot skip; the ledger's own append-only order and inclusion proofs take its place), and
-  whose largest encrypted ballot fits one transaction body (`voting.ballot_too_large`). Guardians are
+  whose largest encrypted ballot with its reveal fits MAX_BALLOT_BODY_BYTES, 32 KiB
+  (`voting.ballot_too_large`; the bound on a validator's cost per ballot, see model.py). Guardians are
   1..32 distinct governance members holding the `guardian` role; 1 <= quorum <= n. The window
   [opens_ms, closes_ms) lies in the future (block time) and lasts at most 90 days. H_P, H_M and H_B
   are computed here and recorded with the election; the phase starts at `key_ceremony`.
@@ -33,6 +34,7 @@ from govledger.apps.voting import crypto, rules, store
 from govledger.apps.voting.errors import fail
 from govledger.apps.voting.model import (
     KEY_CEREMONY,
+    MAX_BALLOT_BODY_BYTES,
     MAX_CREDENTIALS,
     MAX_CREDENTIALS_PER_TX,
     MAX_ELECTION_GUARDIANS,
@@ -54,7 +56,6 @@ from govledger.apps.voting.model import (
 )
 from govledger.ledger.app import AppState, AppView, Operation, Requirement, TxContext, event
 from govledger.ledger.block import Event
-from govledger.ledger.tx import MAX_BODY_BYTES
 
 NAME = "voting"
 
@@ -86,10 +87,11 @@ def _manifest_ok(b: CreateElection) -> None:
     if options > MAX_TALLY_OPTIONS:
         fail("voting.too_many", f"the manifest has {options} options; at most {MAX_TALLY_OPTIONS}")
     size, style = crypto.largest_ballot_body(b.manifest)
-    if size > MAX_BODY_BYTES:
+    if size > MAX_BALLOT_BODY_BYTES:
         fail(
             "voting.ballot_too_large",
-            f"a ballot of style {style} takes up to {size} bytes; a transaction body holds {MAX_BODY_BYTES}",
+            f"a ballot of style {style} takes up to {size} bytes; an election's ballots are at most "
+            f"{MAX_BALLOT_BODY_BYTES}",
         )
 
 

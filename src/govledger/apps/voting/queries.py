@@ -18,6 +18,7 @@ from govledger.apps.voting import store
 from govledger.apps.voting.model import (
     CAST,
     MAX_BALLOT_PAGE,
+    MAX_HINT_PAGE,
     BallotEntry,
     BallotPage,
     BallotRef,
@@ -39,7 +40,7 @@ from govledger.apps.voting.model import (
 )
 from govledger.codec import decode_trusted
 from govledger.ledger.app import AppView, Query
-from govledger.voting.records import DecryptedTally, EncryptedShare, EncryptedTally
+from govledger.voting.records import DecryptedTally, EncryptedShare, EncryptedTally, ProofCommitments
 
 
 def _valid_id(value: str) -> bool:
@@ -168,6 +169,24 @@ def ballots(view: AppView, p: BallotPage) -> list[BallotEntry]:
     return out
 
 
+def commitments(view: AppView, p: BallotPage) -> list[ProofCommitments]:
+    """The devices' proof commitments of the ballots seq `start` .. (at most 20 ballots; those cast
+    without them are skipped): the verifier's hint, never needed to verify."""
+    if election(view, ElectionId(p.election_id)) is None:
+        return []
+    total = store.load_counts(view, p.election_id).ballots
+    first = max(1, p.start)
+    last = min(total, first + min(max(p.limit, 1), MAX_HINT_PAGE) - 1)
+    out = []
+    for seq in range(first, last + 1):
+        ballot_id = store.ballot_id_at(view, p.election_id, seq)
+        assert ballot_id is not None, "seq 1..ballots are all written"
+        hint = store.get_hint(view, p.election_id, ballot_id)
+        if hint is not None:
+            out.append(hint)
+    return out
+
+
 def credential(view: AppView, p: CredentialRef) -> Credential | None:
     """A credential's status: registered, revoked, its counted ballot (a voter checks their own)."""
     if not _valid_id(p.election_id) or len(p.key) != 32:
@@ -226,6 +245,9 @@ QUERIES: dict[str, Query[Any]] = {
     "ballot_by_code": Query(ByCode, ballot_by_code, "A voter's lookup by confirmation code."),
     "ballot": Query(BallotRef, ballot, "One encrypted ballot with its status (and reveal if challenged)."),
     "ballots": Query(BallotPage, ballots, "Ballots in admission order, 50 per page."),
+    "commitments": Query(
+        BallotPage, commitments, "The devices' proof commitments of ballots in admission order, 20 per page."
+    ),
     "credential": Query(CredentialRef, credential, "A credential's status and counted ballot."),
     "encrypted_tally": Query(ElectionId, encrypted_tally, "The encrypted tally recorded at close."),
     "result": Query(ElectionId, result, "The decrypted tally with its proofs."),

@@ -10,6 +10,7 @@ is numeric order):
     complaint/<e>/<round 4>/<sender 2>/<receiver 2> -> ComplaintEntry
     cred/<e>/<key hex>                           -> Credential
     ballot/<e>/<ballot id>                       -> BallotEntry
+    hint/<e>/<ballot id>                         -> ProofCommitments  the device's, when the cast carried them
     seq/<e>/<seq 10>                             -> ballot id         admission order
     code/<confirmation code, 32 bytes>           -> CodeRef           the voter's lookup index
     counts/<e>                                   -> Counts
@@ -60,6 +61,7 @@ from govledger.voting.records import (
     EncryptedTallyContest,
     GuardianPublicKey,
     Manifest,
+    ProofCommitments,
 )
 
 # --- keys ---------------------------------------------------------------------------------------------
@@ -99,6 +101,10 @@ def credential_key(e: str, key: bytes) -> bytes:
 
 def ballot_key(e: str, ballot_id: str) -> bytes:
     return _k("ballot", e, ballot_id)
+
+
+def hint_key(e: str, ballot_id: str) -> bytes:
+    return _k("hint", e, ballot_id)
 
 
 def seq_key(e: str, seq: int) -> bytes:
@@ -197,6 +203,10 @@ def get_ballot(view: AppView, e: str, ballot_id: str) -> BallotEntry | None:
     return view.get_as(ballot_key(e, ballot_id), BallotEntry)
 
 
+def get_hint(view: AppView, e: str, ballot_id: str) -> ProofCommitments | None:
+    return view.get_as(hint_key(e, ballot_id), ProofCommitments)
+
+
 def ballot_id_at(view: AppView, e: str, seq: int) -> str | None:
     raw = view.get(seq_key(e, seq))
     return None if raw is None else raw.decode()
@@ -290,6 +300,13 @@ def add_ballot(state: AppState, entry: BallotEntry) -> None:
     state.put(ballot_key(e, b.ballot_id), entry)
     state.put(seq_key(e, entry.seq), b.ballot_id.encode())
     state.put(code_key(b.confirmation_code), CodeRef(election_id=e, ballot_id=b.ballot_id))
+
+
+def put_hint(state: AppState, e: str, hint: ProofCommitments) -> None:
+    """A cast ballot's proof commitments, kept apart from the ballot so that ballot reads stay small;
+    written once, with the ballot, and only for the record export (the verifier's fast path)."""
+    assert state.get(hint_key(e, hint.ballot_id)) is None, "ballot ids are never reused"
+    state.put(hint_key(e, hint.ballot_id), hint)
 
 
 def put_ballot(state: AppState, entry: BallotEntry) -> None:
