@@ -52,7 +52,6 @@ from benchmarks.plots import Panel, Series, scaling_plot
 from govledger.apps import registry
 from govledger.apps.attest.app import Attestation, RecordBody
 from govledger.codec import encode
-from govledger.crypto import merkle_log
 from govledger.crypto.signatures import BatchVerifier, SigningKey
 from govledger.crypto.smt import SparseMerkleTree
 from govledger.ledger import tx as txmod
@@ -64,7 +63,6 @@ from govledger.ledger.block import (
     ValidatorSet,
     precommit_sign_bytes,
     result_root,
-    tx_leaf_hashes,
     tx_root,
 )
 from govledger.ledger.chain import Candidate, Chain, PendingBlock
@@ -75,6 +73,7 @@ from govledger.ledger.storage import Storage
 from govledger.node.devnet import init_chain
 from govledger.node.loadgen import CHAIN_ID, bench_genesis, presign
 from govledger.node.queries import read_key
+from govledger.node.queries import tx_proof as tx_proof_of
 
 ROOT = Path(__file__).resolve().parents[1]
 IMG_DIR = ROOT / "docs" / "img"
@@ -439,23 +438,10 @@ class HistoryPoint:
 
 
 def tx_proof(storage: Storage, tid: bytes) -> TxProof:
-    """The proof `GET /v1/txs/{id}/proof` returns (api/routes/txs.py builds it the same way)."""
-    loc = storage.tx_location(tid)
-    assert loc is not None, "a committed transaction is not indexed"
-    height, index = loc
-    block = storage.block(height)
-    receipts = storage.receipts(height)
-    assert block is not None and receipts is not None
-    receipt_leaves = [merkle_log.leaf_hash(encode(r)) for r in receipts]
-    return TxProof(
-        tx=block.txs[index],
-        index=index,
-        tx_path=merkle_log.inclusion_proof(tx_leaf_hashes(block.txs), index),
-        receipt=receipts[index],
-        receipt_path=merkle_log.inclusion_proof(receipt_leaves, index),
-        header=block.header,
-        commit=storage.commit(height),
-    )
+    """The proof `GET /v1/txs/{id}/proof` returns (the same function builds it)."""
+    proof = tx_proof_of(storage, tid)
+    assert proof is not None, "a committed transaction is not indexed"
+    return proof
 
 
 def header_at(storage: Storage, height: int) -> Header:

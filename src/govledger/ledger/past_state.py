@@ -15,7 +15,7 @@ from __future__ import annotations
 import struct
 
 from govledger.errors import GovledgerError
-from govledger.ledger.storage import Storage, be64, scan_start
+from govledger.ledger.storage import Storage, scan_start, value_at
 
 MAX_SCAN_ENTRIES = 200_000  # history entries one past-state scan may visit
 _BE64 = struct.Struct(">Q")
@@ -39,15 +39,7 @@ class PastState:
         self._txn.abort()
 
     def get(self, full_key: bytes) -> bytes | None:
-        cur = self._txn.cursor(db=self._history)
-        found = cur.set_range(full_key + be64(self.height + 1))
-        if not (cur.prev() if found else cur.last()):
-            return None
-        k = bytes(cur.key())
-        if len(k) != len(full_key) + 8 or not k.startswith(full_key):
-            return None
-        v = bytes(cur.value())
-        return v[1:] if v[:1] == b"\x01" else None
+        return value_at(self._txn.cursor(db=self._history), full_key, self.height)
 
     def scan_prefix(
         self, prefix: bytes, limit: int, start_after: bytes | None = None

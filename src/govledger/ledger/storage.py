@@ -265,17 +265,7 @@ class Storage:
     def get_at(self, full_key: bytes, height: int) -> bytes | None:
         """The value of `full_key` as of the end of block `height`."""
         with self.env.begin(db=self._db["history"]) as txn:
-            cur = txn.cursor()
-            target = full_key + be64(height + 1)
-            found = cur.set_range(target)
-            moved = cur.prev() if found else cur.last()
-            if not moved:
-                return None
-            k = bytes(cur.key())
-            if len(k) != len(full_key) + 8 or not k.startswith(full_key):
-                return None
-            v = bytes(cur.value())
-            return v[1:] if v[:1] == b"\x01" else None
+            return value_at(txn.cursor(), full_key, height)
 
     def last_write_height(self, full_key: bytes) -> int:
         """The height of the last write (or deletion) of `full_key`, 0 if never written."""
@@ -359,6 +349,19 @@ class Snapshot:
                 break
             out.append((kb, bytes(v)))
         return out
+
+
+def value_at(history: Any, full_key: bytes, height: int) -> bytes | None:
+    """The value of `full_key` at the end of block `height`, from a cursor on the `history` table:
+    its last entry at or below `height` (None if it had none, or it was a deletion)."""
+    found = history.set_range(full_key + be64(height + 1))
+    if not (history.prev() if found else history.last()):
+        return None
+    k = bytes(history.key())
+    if len(k) != len(full_key) + 8 or not k.startswith(full_key):
+        return None
+    v = bytes(history.value())
+    return v[1:] if v[:1] == b"\x01" else None
 
 
 LMDB_MAX_KEY_BYTES = 511  # LMDB's default build; a longer seek key is refused

@@ -1,4 +1,5 @@
-"""Answering reads with proofs: run an app query on a snapshot, prove every key it read."""
+"""Answering reads with proofs: run an app query on a snapshot, prove every key it read; prove a
+committed transaction and its receipt."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ from typing import Any
 
 import msgspec
 
-from govledger.codec import Record
+from govledger.codec import Record, encode
+from govledger.crypto import merkle_log
 from govledger.errors import GovledgerError
 from govledger.ledger.app import App, AppView
+from govledger.ledger.block import tx_leaf_hashes
 from govledger.ledger.chain import Chain
 from govledger.ledger.past_state import PastState
-from govledger.ledger.proofs import KeyProof, StateProof
+from govledger.ledger.proofs import KeyProof, StateProof, TxProof
 from govledger.ledger.state import split_state_key, state_key, state_key_hash
-from govledger.ledger.storage import Snapshot
+from govledger.ledger.storage import Snapshot, Storage
 
 MAX_PROVED_KEYS = 1000
 
@@ -92,3 +95,26 @@ def run_query(chain: Chain, app: App, name: str, params: Any, height: int | None
         at = state.height
         read = dict(reader.read)
     return QueryAnswer(height=at, result=result, proof=prove(chain, at, read))
+
+
+def tx_proof(storage: Storage, tid: bytes) -> TxProof | None:
+    """RFC 9162 paths of a committed transaction and its receipt to its header's roots (None: not
+    committed)."""
+    loc = storage.tx_location(tid)
+    if loc is None:
+        return None
+    height, index = loc
+    block = storage.block(height)
+    receipts = storage.receipts(height)
+    if block is None or receipts is None:
+        raise GovledgerError("block.not_found", f"block {height} is missing")
+    receipt_leaves = [merkle_log.leaf_hash(encode(r)) for r in receipts]
+    return TxProof(
+        tx=block.txs[index],
+        index=index,
+        tx_path=merkle_log.inclusion_proof(tx_leaf_hashes(block.txs), index),
+        receipt=receipts[index],
+        receipt_path=merkle_log.inclusion_proof(receipt_leaves, index),
+        header=block.header,
+        commit=storage.commit(height),
+    )

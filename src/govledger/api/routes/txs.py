@@ -26,10 +26,8 @@ from govledger.api.http import (
 from govledger.api.hub import Committed
 from govledger.api.models import COMMITTED, PENDING, SubmitResult, TxStatus
 from govledger.codec import encode
-from govledger.crypto import merkle_log
-from govledger.ledger.block import tx_leaf_hashes
 from govledger.ledger.mempool import FULL_CODES, MAX_BATCH
-from govledger.ledger.proofs import TxProof
+from govledger.node.queries import tx_proof as tx_proof_of
 
 router = APIRouter(prefix="/v1/txs", tags=["transactions"])
 
@@ -167,23 +165,7 @@ async def wait_tx(request: Request, tx_id: str, timeout_ms: TimeoutMs = None) ->
 def tx_proof(request: Request, tx_id: str) -> Response:
     ctx = ctx_of(request)
     tid = parse_hash(tx_id, "tx id")
-    storage = ctx.node.storage
-    loc = storage.tx_location(tid)
-    if loc is None:
+    proof = tx_proof_of(ctx.node.storage, tid)
+    if proof is None:
         raise ApiError("tx.not_found", f"transaction {tx_id} is not committed")
-    height, index = loc
-    block = storage.block(height)
-    receipts = storage.receipts(height)
-    if block is None or receipts is None:
-        raise ApiError("block.not_found", f"block {height} is missing")
-    receipt_leaves = [merkle_log.leaf_hash(encode(r)) for r in receipts]
-    proof = TxProof(
-        tx=block.txs[index],
-        index=index,
-        tx_path=merkle_log.inclusion_proof(tx_leaf_hashes(block.txs), index),
-        receipt=receipts[index],
-        receipt_path=merkle_log.inclusion_proof(receipt_leaves, index),
-        header=block.header,
-        commit=storage.commit(height),
-    )
     return json_response(proof)
