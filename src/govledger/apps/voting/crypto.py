@@ -29,6 +29,7 @@ from collections.abc import Sequence
 
 from govledger.apps.voting.model import (
     MAX_TARGETS_PER_CHUNK,
+    CastBallot,
     ChallengeBallot,
     ChunkChallenge,
     ChunkResult,
@@ -139,6 +140,33 @@ def largest_ballot_body(manifest: Manifest) -> tuple[int, int]:
     worst = (0, 0)
     for n, style in enumerate(manifest.ballot_styles, start=1):
         size = base + len(style.label.encode()) + 3 + sum(per_contest[i - 1] for i in style.contests)
+        worst = max(worst, (size, n))
+    return worst
+
+
+def largest_cast_body(manifest: Manifest) -> tuple[int, int]:
+    """(bytes, style): an upper bound on the largest `cast_ballot` body *with* the device's proof
+    commitments (64-character ids) of any style. Where it exceeds MAX_BODY_BYTES, devices cast some
+    ballots without them (`device.cast_body`), checked the standard way."""
+    empty = CastBallot(
+        _WORST_ID,
+        bytes(32),
+        EncryptedBallot(_WORST_ID, 1, _WORST_ID, (), device_aux0(_WORST_ID), bytes(32)),
+        ProofCommitments(_WORST_ID, ()),
+    )
+    base = len(encode(empty)) + 2 * _ARRAY_HEADER_MAX
+    elem = bytes(LEN_P)
+    per_contest = []
+    for i, c in enumerate(manifest.contests, start=1):
+        hints = ((elem,) * 2 * (c.option_limit + 1),) * len(c.options) + (
+            (elem,) * 2 * (c.selection_limit + 1),
+        )
+        # the contests' proofs share one flat list: counting each contest's own list header too
+        # overestimates by a few bytes, which keeps this an upper bound
+        per_contest.append(len(encode(_dummy_contest(manifest, i))) + len(encode(hints)))
+    worst = (0, 0)
+    for n, style in enumerate(manifest.ballot_styles, start=1):
+        size = base + sum(per_contest[i - 1] for i in style.contests)
         worst = max(worst, (size, n))
     return worst
 
