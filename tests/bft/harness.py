@@ -1,4 +1,5 @@
-"""In-process BFT networks over real loopback TLS: keys, genesis, nodes, and bounded waits.
+"""BFT test networks: in-process ones over real loopback TLS (keys, genesis, nodes), helpers for
+real-process ones (`govledger network up`: the CLI, free ports, /health heights), and bounded waits.
 
 Every wait polls an observable condition (heights, stored blocks, state) against a deadline;
 nothing sleeps for a guessed duration.
@@ -6,12 +7,19 @@ nothing sleeps for a guessed duration.
 
 from __future__ import annotations
 
+import os
+import random
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from govledger.codec import Record, encode
 from govledger.consensus.core import TimeoutConfig
@@ -21,7 +29,7 @@ from govledger.ledger.tx import Transaction
 from govledger.net.identity import NodeIdentity
 from govledger.node.addressbook import PeerEntry
 from govledger.node.bft import BftConfig, BftNode
-from govledger.node.devnet import DEV_MEMBERS, init_chain
+from govledger.node.devnet import DEV_MEMBERS, DEV_PASSPHRASE, init_chain
 from govledger.node.network import network_genesis
 from govledger.node.node import NodeConfig
 
@@ -29,15 +37,78 @@ CHAIN_ID = "bft-test"
 FAST = TimeoutConfig(600, 200, 300, 100, 300, 100)
 WAIT_S = 60.0
 POLL_S = 0.02
+PROCESS_WAIT_S = 90.0
+PROCESS_POLL_S = 0.1
+"""Real processes are polled over HTTP, less often: each check is a request to every node."""
+SCRYPT_N = "1024"
+"""Cheap key-file encryption for the CLI's test networks (the default work factor is for real keys)."""
 
 
-def wait_for(predicate: Callable[[], bool], timeout_s: float = WAIT_S, what: str = "condition") -> None:
+def wait_for(
+    predicate: Callable[[], bool],
+    timeout_s: float = WAIT_S,
+    what: str = "condition",
+    poll_s: float = POLL_S,
+) -> None:
     """Poll `predicate` until true; fail loudly after `timeout_s`."""
     deadline = time.monotonic() + timeout_s
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
-        time.sleep(POLL_S)
+        time.sleep(poll_s)
+
+
+def wait_processes(predicate: Callable[[], bool], what: str, timeout_s: float = PROCESS_WAIT_S) -> None:
+    """`wait_for` at the pace suited to polling real node processes over HTTP."""
+    wait_for(predicate, timeout_s, what, PROCESS_POLL_S)
+
+
+# --- real processes (`govledger network up`) --------------------------------------------------------
+
+
+def cli(home: Path, *args: str, timeout_s: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `govledger --home HOME ARGS...` in a subprocess with the dev passphrase; never raises on
+    a non-zero exit (callers assert on `returncode` and show `stderr`)."""
+    env = {**os.environ, "GOVLEDGER_SCRYPT_N": SCRYPT_N, "GOVLEDGER_PASSPHRASE": DEV_PASSPHRASE}
+    return subprocess.run(
+        [sys.executable, "-m", "govledger.cli.main", "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        env=env,
+        check=False,
+    )
+
+
+def free_base_port(count: int) -> int:
+    """A base port whose `count` ports are free now (checked by binding); the range is random."""
+    for _ in range(50):
+        base = random.randrange(20_000, 60_000 - count, 10)
+        socks: list[socket.socket] = []
+        try:
+            for p in range(base, base + count):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+        return base
+    raise RuntimeError("no free port range")
+
+
+def health_height(url: str) -> int | None:
+    """The node's height from GET /health, or None while it does not answer (down, starting, hung)."""
+    try:
+        r = httpx.get(url + "/health", timeout=2)
+        return int(r.json()["height"]) if r.status_code == 200 else None
+    except httpx.HTTPError:
+        return None
+
+
+# --- in-process networks ----------------------------------------------------------------------------
 
 
 @dataclass

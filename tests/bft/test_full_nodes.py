@@ -11,8 +11,6 @@ proposes, so it sends its pending transactions again). Waits poll with deadlines
 
 from __future__ import annotations
 
-import random
-import socket
 from pathlib import Path
 
 import httpx
@@ -26,8 +24,7 @@ from govledger.ledger.tx import tx_id
 from govledger.node.devnet import DEV_PASSPHRASE, load_key
 from govledger.node.network import load_manifest
 from govledger.sdk import Client
-from tests.bft.harness import make_net, wait_for
-from tests.bft.test_processes import _cli, _height, _wait
+from tests.bft.harness import cli, free_base_port, health_height, make_net, wait_for, wait_processes
 
 pytestmark = [
     pytest.mark.timeout(180),
@@ -36,25 +33,6 @@ pytestmark = [
 
 VALIDATORS, FULL = 4, 2
 TXS_PER_FULL_NODE = 150
-
-
-def _free_base_port(count: int) -> int:
-    """A base port whose `count` ports are free now (checked by binding); the range is random."""
-    for _ in range(50):
-        base = random.randrange(20_000, 60_000 - count, 20)
-        socks: list[socket.socket] = []
-        try:
-            for p in range(base, base + count):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", p))
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-        return base
-    raise RuntimeError("no free port range")
 
 
 def _status(url: str) -> dict[str, object]:
@@ -93,9 +71,9 @@ def test_a_full_node_sends_again_what_no_validator_received(tmp_path: Path) -> N
 @pytest.mark.slow
 def test_full_nodes_take_transactions_follow_consensus_and_verify(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    base = _free_base_port(2 * (VALIDATORS + FULL))
-    up = _cli(home, "network", "up", "--validators", str(VALIDATORS), "--full-nodes", str(FULL),
-              "--base-port", str(base))  # fmt: skip
+    base = free_base_port(2 * (VALIDATORS + FULL))
+    up = cli(home, "network", "up", "--validators", str(VALIDATORS), "--full-nodes", str(FULL),
+             "--base-port", str(base))  # fmt: skip
     assert up.returncode == 0, up.stderr
     manifest = load_manifest(home)
     nodes = manifest.nodes
@@ -107,14 +85,14 @@ def test_full_nodes_take_transactions_follow_consensus_and_verify(tmp_path: Path
         # Full nodes know they are not in the set, and reach every other node.
         for n in full:
             assert _status(n.url)["validator"] is False
-        _wait(
+        wait_processes(
             lambda: all(len(_status(n.url)["peers"]) == len(nodes) - 1 for n in nodes),  # type: ignore[arg-type]
             "a full mesh of 6 nodes",
         )
 
         # Transactions enter through the full nodes only.
         key = load_key(home / "network" / "keys" / "registrar-1.key.json", DEV_PASSPHRASE)
-        tip = max(_height(n.url) or 0 for n in nodes)
+        tip = max(health_height(n.url) or 0 for n in nodes)
         ids: list[str] = []
         with httpx.Client(timeout=30) as http:
             for k, node in enumerate(full):
@@ -139,8 +117,12 @@ def test_full_nodes_take_transactions_follow_consensus_and_verify(tmp_path: Path
                 return True
 
             # Only validators propose, so a transaction a full node took reached them by gossip.
-            _wait(lambda: all(committed_everywhere(t) for t in (ids[0], ids[-1])), "both batches committed")
-            _wait(lambda: all(committed_everywhere(t) for t in ids), "every transaction committed everywhere")
+            wait_processes(
+                lambda: all(committed_everywhere(t) for t in (ids[0], ids[-1])), "both batches committed"
+            )
+            wait_processes(
+                lambda: all(committed_everywhere(t) for t in ids), "every transaction committed everywhere"
+            )
 
         # A full node serves reads with proofs that the SDK verifies from genesis (light client).
         with Client(full[1].url) as client:
@@ -148,10 +130,12 @@ def test_full_nodes_take_transactions_follow_consensus_and_verify(tmp_path: Path
             assert proof.receipt.code == "ok"
             assert client.health().height >= proof.header.height
 
-        target = max(_height(n.url) or 0 for n in nodes)
-        _wait(lambda: all((_height(n.url) or 0) >= target for n in nodes), "every node at the same tip")
+        target = max(health_height(n.url) or 0 for n in nodes)
+        wait_processes(
+            lambda: all((health_height(n.url) or 0) >= target for n in nodes), "every node at the same tip"
+        )
     finally:
-        down = _cli(home, "network", "down")
+        down = cli(home, "network", "down")
     assert down.returncode == 0, down.stderr
 
     stores = [Storage(Path(n.home) / "chain", readonly=True) for n in nodes]
@@ -171,6 +155,6 @@ def test_full_nodes_take_transactions_follow_consensus_and_verify(tmp_path: Path
     finally:
         for s in stores:
             s.close()
-    check = _cli(Path(full[0].home), "verify-chain", timeout_s=120)
+    check = cli(Path(full[0].home), "verify-chain", timeout_s=120)
     assert check.returncode == 0, check.stderr
     assert check.stdout.startswith("ok: chain"), check.stdout

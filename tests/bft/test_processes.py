@@ -11,13 +11,9 @@ observe that nothing happens for a while.
 from __future__ import annotations
 
 import os
-import random
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -29,61 +25,12 @@ from govledger.ledger import tx as txmod
 from govledger.ledger.storage import Storage
 from govledger.node.devnet import DEV_PASSPHRASE, load_key
 from govledger.node.network import Manifest, load_manifest, node_alive
+from tests.bft.harness import cli, free_base_port, health_height, wait_processes
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 
-SCRYPT_N = "1024"
 HALT_WINDOW_S = 4.0
 """How long a halted chain must show no new height (> 4 propose/vote timeouts of the local network)."""
-
-
-def _cli(home: Path, *args: str, timeout_s: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GOVLEDGER_SCRYPT_N": SCRYPT_N, "GOVLEDGER_PASSPHRASE": DEV_PASSPHRASE}
-    return subprocess.run(
-        [sys.executable, "-m", "govledger.cli.main", "--home", str(home), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        env=env,
-        check=False,
-    )
-
-
-def _free_base_port() -> int:
-    """A base port whose 10 ports are free now (checked by binding); the range is random."""
-    import socket
-
-    for _ in range(50):
-        base = random.randrange(20_000, 60_000, 10)
-        try:
-            socks = []
-            for p in range(base, base + 10):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", p))
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-        return base
-    raise RuntimeError("no free port range")
-
-
-def _height(url: str) -> int | None:
-    try:
-        r = httpx.get(url + "/health", timeout=2)
-        return int(r.json()["height"]) if r.status_code == 200 else None
-    except httpx.HTTPError:
-        return None
-
-
-def _wait(predicate: Callable[[], bool], what: str, timeout_s: float = 90) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s}s: {what}")
-        time.sleep(0.1)
 
 
 class Load:
@@ -124,7 +71,7 @@ class Load:
                         return
                     if node.name in self.paused:
                         continue
-                    h = _height(node.url)
+                    h = health_height(node.url)
                     if h is None:
                         continue
                     try:
@@ -150,19 +97,19 @@ class Load:
 
 def test_four_validator_processes_survive_crashes_without_forking(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    base = _free_base_port()
-    up = _cli(home, "network", "up", "--validators", "4", "--base-port", str(base))
+    base = free_base_port(10)
+    up = cli(home, "network", "up", "--validators", "4", "--base-port", str(base))
     assert up.returncode == 0, up.stderr
     manifest = load_manifest(home)
     nodes = {n.name: n for n in manifest.nodes}
     url = {name: n.url for name, n in nodes.items()}
 
     def heights(names: list[str]) -> dict[str, int | None]:
-        return {name: _height(url[name]) for name in names}
+        return {name: health_height(url[name]) for name in names}
 
     def advance(names: list[str], by: int, what: str) -> int:
         start = max(h or 0 for h in heights(names).values())
-        _wait(lambda: all((h or 0) >= start + by for h in heights(names).values()), what)
+        wait_processes(lambda: all((h or 0) >= start + by for h in heights(names).values()), what)
         return start + by
 
     def pid(name: str) -> int:
@@ -183,7 +130,7 @@ def test_four_validator_processes_survive_crashes_without_forking(tmp_path: Path
             os.kill(pid("node-2"), signal.SIGKILL)
             load.paused.add("node-2")
             live = ["node-0", "node-1"]
-            _wait(
+            wait_processes(
                 lambda: len({h for h in heights(live).values()}) == 1,
                 "the two survivors agree on the last decided height",
             )
@@ -192,7 +139,7 @@ def test_four_validator_processes_survive_crashes_without_forking(tmp_path: Path
             assert heights(live) == halted, "2 of 4 validators decided a height"
 
             # Restore both: they restart from their data (WAL, privval, LMDB), catch up; the chain resumes.
-            restart = _cli(home, "network", "up")
+            restart = cli(home, "network", "up")
             assert restart.returncode == 0, restart.stderr
             load.paused.clear()
             resumed = advance(all4, 4, "the chain resumes with all four")
@@ -208,21 +155,25 @@ def test_four_validator_processes_survive_crashes_without_forking(tmp_path: Path
                 os.kill(frozen, signal.SIGCONT)
             load.paused.clear()
             target = max(h or 0 for h in heights(all4).values())
-            _wait(lambda: (heights(["node-1"])["node-1"] or 0) >= target, "the stopped validator catches up")
+            wait_processes(
+                lambda: (heights(["node-1"])["node-1"] or 0) >= target, "the stopped validator catches up"
+            )
 
         # Restart all at once (SIGTERM to everyone, then up again), then more blocks.
-        down = _cli(home, "network", "down")
+        down = cli(home, "network", "down")
         assert down.returncode == 0, down.stderr
         assert not any(node_alive(n) for n in load_manifest(home).nodes)
-        again = _cli(home, "network", "up")
+        again = cli(home, "network", "up")
         assert again.returncode == 0, again.stderr
-        status = _cli(home, "network", "status")
+        status = cli(home, "network", "status")
         assert status.returncode == 0 and "node-3" in status.stdout, status.stderr
         advance(all4, 3, "the network restarted all at once decides again")
         final = max(h or 0 for h in heights(all4).values())
-        _wait(lambda: all((h or 0) >= final for h in heights(all4).values()), "all nodes at the same tip")
+        wait_processes(
+            lambda: all((h or 0) >= final for h in heights(all4).values()), "all nodes at the same tip"
+        )
     finally:
-        _cli(home, "network", "down")
+        cli(home, "network", "down")
 
     # Same blocks everywhere, and every data directory verifies from genesis.
     stores = [Storage(Path(n.home) / "chain", readonly=True) for n in manifest.nodes]
@@ -237,6 +188,6 @@ def test_four_validator_processes_survive_crashes_without_forking(tmp_path: Path
         for s in stores:
             s.close()
     for n in manifest.nodes:
-        check = _cli(Path(n.home), "verify-chain", timeout_s=300)
+        check = cli(Path(n.home), "verify-chain", timeout_s=300)
         assert check.returncode == 0, f"{n.name}: {check.stderr}"
         assert check.stdout.startswith("ok: chain"), check.stdout
