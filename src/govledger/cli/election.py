@@ -9,6 +9,11 @@
 - `export --election ID --out FILE` reads a tallied election through the API with the SDK, which
   verifies every answer's state proof against a header signed by the validators, and writes the
   record (JSON if FILE ends in .json, canonical MessagePack otherwise).
+- `cast --election ID --credential KEY --choices JSON` is the voter's device: it encrypts the
+  selections under the election's joint key (read with a proof), prints the confirmation code, and
+  casts the ballot signed by the one-time credential KEY, with the device's proof commitments when
+  they fit a transaction body (validators then check it ~3.5 times faster; `--no-commitments` sends
+  the bare ballot). Exit 2 with the ledger's code when the ballot is refused.
 - `lookup CODE` is the voter's check: is the ballot with this confirmation code (64 hex digits) on
   the ledger, since which height, and does it count? The answer is proof-verified; for a challenged
   ballot the reveal is re-encrypted locally (the Benaloh check on a second device) and the revealed
@@ -17,19 +22,21 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import typer
 
+from govledger.apps.voting import device as voter_device
 from govledger.apps.voting import record as election_record
 from govledger.apps.voting.model import CHALLENGED, BallotEntry, BallotStatus, Election
-from govledger.cli.common import URL_OPTION, err_console, print_json, say, state_of
+from govledger.cli.common import URL_OPTION, err_console, load_json_arg, print_json, say, state_of
 from govledger.codec import from_jsonable
 from govledger.errors import GovledgerError
 from govledger.sdk import Client
-from govledger.voting.ballot import ElectionContext, check_reveal
+from govledger.voting.ballot import ElectionContext, check_reveal, plaintext_ballot
 from govledger.voting.group import from_bytes
 
 app = typer.Typer(
@@ -56,7 +63,7 @@ def verify(
     except OSError as exc:
         raise GovledgerError("cli.unreadable", f"cannot read {path}: {exc.strerror}") from None
     loaded = election_record.load(data)
-    with err_console.status("verifying (about 0.15 s per ballot)"):
+    with err_console.status("verifying (about 0.15 s per ballot, 0.04 s with the devices' commitments)"):
         report = election_record.verify_export(loaded)
     if report.ok:
         typer.echo(report.summary())
@@ -130,6 +137,60 @@ def _reveal_report(client: Client, status: BallotStatus) -> dict[str, Any]:
         contest = next(c for c in election.manifest.contests if c.label == pc.label)
         revealed[pc.label] = [o for o, v in zip(contest.options, pc.votes, strict=True) for _ in range(v)]
     return {"revealed": revealed, "reveal_check": problems or "ok"}
+
+
+@app.command("cast")
+def cast(
+    ctx: typer.Context,
+    election_id: str = typer.Option(..., "--election", help="Election id."),
+    credential: str = typer.Option(..., "--credential", help="Name of the one-time credential key."),
+    choices: str = typer.Option(
+        ..., "--choices", help='Selections as JSON, e.g. {"mayor": {"alice": 1}}, or @file.json.'
+    ),
+    style: str = typer.Option(..., "--style", help="Ballot style label of the credential."),
+    ballot_id: str = typer.Option("", "--ballot-id", help="Ballot id (default: random)."),
+    device: str = typer.Option("cli", "--device", help="Device label, B_aux,0 (nothing personal)."),
+    commitments: bool = typer.Option(True, "--commitments/--no-commitments", help="Send the hint."),
+    url: str = URL_OPTION,
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for the commit."),
+) -> None:
+    """Encrypt a ballot on this machine and cast it with a voting credential."""
+    key = state_of(ctx).load_key(credential)
+    marks = load_json_arg(choices, "--choices")
+    if not isinstance(marks, dict) or not all(isinstance(v, dict) for v in marks.values()):
+        raise GovledgerError("election.bad_choices", '--choices is {"contest": {"option": 1, ...}, ...}')
+    with _client(ctx, url) as client:
+        raw, _ = _query(client, "election", {"election_id": election_id})
+        if raw is None:
+            raise GovledgerError("election.not_found", f"election {election_id!r} is not on the ledger")
+        election = from_jsonable(raw, Election)
+        if not election.joint_key:
+            raise GovledgerError("election.key_not_ready", f"election {election_id!r} has no joint key yet")
+        context = ElectionContext.create(
+            election.manifest, from_bytes(election.joint_key), election.extended_base_hash
+        )
+        plain = plaintext_ballot(election.manifest, ballot_id or f"b-{secrets.token_hex(8)}", style, marks)
+        held = voter_device.encrypt(context, plain, device=device)
+        body = voter_device.cast_body(election_id, key.public_key.key, held, with_commitments=commitments)
+        say(f"confirmation code {held.encrypted.confirmation_code.hex()}")
+        tx = client.tx_builder().tx("voting", "cast_ballot", body, [key], current_height=client.height())
+        status = client.submit_and_wait(tx, timeout, check=False)
+    receipt = status.receipt
+    if receipt is not None and receipt.code != "ok":
+        raise GovledgerError(
+            receipt.code, f"committed at height {status.height} but refused: {receipt.message}"
+        )
+    hint = "with" if body.commitments is not None else "without"
+    print_json(
+        {
+            "ballot_id": plain.ballot_id,
+            "confirmation_code": held.encrypted.confirmation_code.hex(),
+            "height": status.height,
+            "tx_id": status.tx_id,
+            "commitments": body.commitments is not None,
+        }
+    )
+    say(f"cast at height {status.height}, {hint} the proof commitments")
 
 
 @app.command("lookup")
