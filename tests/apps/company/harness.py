@@ -1,21 +1,15 @@
-"""Test harnesses for the company app.
+"""Test harnesses for the company app: its cast, genesis (the company roles and DEFAULT_POLICIES),
+body helpers, and the two drivers of tests/harness_base.py configured for it.
 
-`Ledger`: the real executor, governance authority and apps over an in-memory state dict, with
-unsigned transactions (the executor trusts the signer list; signature checks are the block
-validator's job, tested in tests/ledger). Fast enough for hypothesis to run many blocks.
+`Ledger`: the real executor over an in-memory state, unsigned transactions; fast enough for
+hypothesis to run many blocks. `world()`/`fresh_world()`: parties and the company ACME on it.
 
 `CompanyChain`: the real LMDB chain with signed transactions, for the determinism test.
-
-Both install the company app next to `registry.apps()` (registry.py is the lead's to edit) with a
-genesis holding the company roles and `DEFAULT_POLICIES`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import itertools
-from pathlib import Path
-from typing import Any
+from functools import cache
 
 import msgspec
 
@@ -36,18 +30,17 @@ from govledger.apps.company.model import (
     ShareClass,
 )
 from govledger.apps.company.store import class_key, company_key, holding, licence_key, resolution_key
-from govledger.codec import Record, encode
-from govledger.crypto.signatures import BatchVerifier, Scheme, SigningKey
-from govledger.ledger import tx as txmod
-from govledger.ledger.app import App, AppState, AppView, BlockContext, HasRole
-from govledger.ledger.block import Commit, CommitSig, Receipt, Validator, precommit_sign_bytes
-from govledger.ledger.chain import Candidate, Chain, PendingBlock
-from govledger.ledger.executor import BlockOutcome, Executor
-from govledger.ledger.genesis import GenesisDoc, dump_genesis
-from govledger.ledger.state import BlockBuffer, TxBuffer, iter_changes
-from govledger.ledger.storage import Storage
-from govledger.ledger.tx import Transaction, TxPayload
-from tests.support import MemStore
+from govledger.codec import Record
+from govledger.crypto.signatures import SigningKey
+from govledger.ledger.app import App, HasRole
+from govledger.ledger.block import Receipt
+from govledger.ledger.genesis import GenesisDoc
+from tests.harness_base import AppLedger, ChainDriver, LedgerSetup, Member, governance_genesis
+from tests.harness_base import attrs as attrs
+from tests.harness_base import codes as codes
+from tests.harness_base import key as key
+from tests.harness_base import kid as kid
+from tests.harness_base import sha as sha
 
 CHAIN_ID = "company-test"
 GENESIS_TIME_MS = 1_750_000_000_000
@@ -55,25 +48,12 @@ BLOCK_MS = 1000
 DAY_MS = 24 * 3600 * 1000
 YEAR_MS = 365 * DAY_MS
 
-_NONCES = itertools.count(1)
-
-
-def key(n: int) -> SigningKey:
-    return SigningKey.from_private_bytes(Scheme.ED25519, n.to_bytes(32, "big"))
-
-
-def kid(k: SigningKey) -> bytes:
-    return k.public_key.key_id()
-
-
-# governance members: (member id, org, org kind, roles, key number)
-MEMBERS = (
+MEMBERS: tuple[Member, ...] = (
     ("admin-1", "ministry", "ministry", ["admin"], 1),
     ("clerk-1", "company-registry", "registry", ["company_registrar", "issuer"], 2),
     ("licensing-1", "economic-department", "agency", ["licensing"], 3),
     ("land-registrar-1", "land-registry", "registry", ["registrar"], 4),
 )
-VALIDATOR_KEY = 99
 
 
 class A:
@@ -103,30 +83,8 @@ PARTY_KEYS: dict[str, SigningKey] = {
 
 
 def genesis_doc() -> GenesisDoc:
-    orgs: dict[str, dict[str, str]] = {}
-    members = []
-    for mid, org, kind, roles, n in MEMBERS:
-        orgs[org] = {"org_id": org, "name": org, "kind": kind}
-        members.append(
-            {
-                "member_id": mid,
-                "org": org,
-                "name": mid,
-                "roles": roles,
-                "public_keys": [msgspec.to_builtins(key(n).public_key)],
-            }
-        )
-    policies = {
-        "governance.*": msgspec.to_builtins(HasRole(role="admin")),
-        "attest.record": msgspec.to_builtins(HasRole(role="issuer")),
-        **default_policies_json(),
-    }
-    return GenesisDoc(
-        chain_id=CHAIN_ID,
-        genesis_time_ms=GENESIS_TIME_MS,
-        validators=[Validator(public_key=key(VALIDATOR_KEY).public_key, power=10)],
-        app_state={"governance": {"orgs": list(orgs.values()), "members": members, "policies": policies}},
-    )
+    policies = {"attest.record": msgspec.to_builtins(HasRole(role="issuer")), **default_policies_json()}
+    return governance_genesis(CHAIN_ID, GENESIS_TIME_MS, MEMBERS, policies)
 
 
 def apps() -> dict[str, App]:
@@ -135,10 +93,6 @@ def apps() -> dict[str, App]:
 
 
 # --- body helpers -----------------------------------------------------------------------------------
-
-
-def sha(label: str) -> bytes:
-    return hashlib.sha256(label.encode()).digest()
 
 
 def person(party_id: str, *keys: SigningKey, threshold: int = 1) -> RegisterParty:
@@ -186,98 +140,17 @@ def signers_for(body: Incorporate) -> list[SigningKey]:
 # --- in-memory ledger -------------------------------------------------------------------------------
 
 
-_GENESIS_STATE: dict[bytes, bytes] | None = None
+SETUP = LedgerSetup(genesis_doc, apps, block_ms=BLOCK_MS)
 
 
-def _genesis_state() -> dict[bytes, bytes]:
-    global _GENESIS_STATE
-    if _GENESIS_STATE is None:
-        doc = genesis_doc()
-        buffer = BlockBuffer(MemStore())
-        for name, app in sorted(apps().items()):
-            if app.genesis is None:
-                continue
-            section = msgspec.convert(doc.app_state.get(name, {}), type=app.genesis_type, strict=True)
-            tb = TxBuffer(buffer)
-            app.genesis(AppState(tb, name), section)
-            tb.merge()
-        _GENESIS_STATE = {k: v for k, v in iter_changes(buffer.writes) if v is not None}
-    return _GENESIS_STATE
+class Ledger(AppLedger):
+    """Blocks through the real executor over an in-memory state (see tests/harness_base.py)."""
 
-
-class Ledger:
-    """Blocks through the real executor over an in-memory state; every block is committed."""
-
-    def __init__(self) -> None:
-        self.executor = Executor(apps(), registry.authority())
-        self.store = MemStore(_genesis_state())
-        self.height = 0
-        self.time_ms = GENESIS_TIME_MS
-        self.last: BlockOutcome | None = None
-
-    def clone(self) -> Ledger:
-        other = Ledger.__new__(Ledger)
-        other.executor = self.executor
-        other.store = MemStore(self.store.data)
-        other.height, other.time_ms, other.last = self.height, self.time_ms, None
-        return other
-
-    @staticmethod
-    def tx(op: str, body: Record, *signers: SigningKey, app: str = "company") -> Transaction:
-        payload = TxPayload(
-            chain_id=CHAIN_ID,
-            app=app,
-            op=op,
-            body=encode(body),
-            signers=[k.public_key for k in signers],
-            nonce=next(_NONCES),
-            expiry_height=10**9,
-        )
-        return Transaction(payload=payload, signatures=[b""] * len(signers))
-
-    def block(self, txs: list[Transaction], *, advance_ms: int = BLOCK_MS) -> list[Receipt]:
-        self.height += 1
-        self.time_ms += advance_ms
-        ctx = BlockContext(chain_id=CHAIN_ID, height=self.height, time_ms=self.time_ms)
-        ids = [txmod.tx_id(t.payload) for t in txs]
-        outcome = self.executor.run_block(self.store, ctx, txs, ids)
-        for k, v in iter_changes(outcome.buffer.writes):
-            if v is None:
-                self.store.data.pop(k, None)
-            else:
-                self.store.data[k] = v
-        self.last = outcome
-        return outcome.receipts
-
-    def do(self, op: str, body: Record, *signers: SigningKey, advance_ms: int = BLOCK_MS) -> Receipt:
-        """One transaction in its own block."""
-        (receipt,) = self.block([self.tx(op, body, *signers)], advance_ms=advance_ms)
-        return receipt
-
-    def ok(self, op: str, body: Record, *signers: SigningKey, advance_ms: int = BLOCK_MS) -> Receipt:
-        r = self.do(op, body, *signers, advance_ms=advance_ms)
-        assert r.code == "ok", f"{op}: {r.code}: {r.message}"
-        return r
-
-    def refused(self, op: str, body: Record, *signers: SigningKey, code: str) -> Receipt:
-        """Assert the transaction fails with `code` and writes nothing at all (an empty block after it)."""
-        before = dict(self.store.data)
-        r = self.do(op, body, *signers, advance_ms=1)
-        assert r.code == code, f"{op}: expected {code}, got {r.code}: {r.message}"
-        assert r.events == []
-        assert self.last is not None and self.last.buffer.writes == {}, "a failed transaction wrote"
-        assert self.store.data == before
-        return r
-
-    def tick(self, advance_ms: int) -> list[Any]:
-        """An empty block `advance_ms` later; returns its end_block events."""
-        self.block([], advance_ms=advance_ms)
-        assert self.last is not None
-        return list(self.last.end_block_events)
-
-    @property
-    def view(self) -> AppView:
-        return AppView(self.store, "company")
+    setup = SETUP
+    app = "company"
+    # A refused transaction's block moves the clock 1 ms only: company timers (licence renewals,
+    # overdue returns, deadlines) must not fall due in it, or its end_block would write.
+    refused_advance_ms = 1
 
     def company(self, company_id: str = "ACME") -> CompanyVersion:
         c = self.view.get_as(company_key(company_id), CompanyVersion)
@@ -314,14 +187,14 @@ def world() -> Ledger:
     return led
 
 
-_WORLD: Ledger | None = None
+@cache
+def _world() -> Ledger:
+    return world()
 
 
 def fresh_world() -> Ledger:
-    global _WORLD
-    if _WORLD is None:
-        _WORLD = world()
-    return _WORLD.clone()
+    """A copy of `world()` (built once)."""
+    return _world().clone()
 
 
 BOARD = (A.alice, A.bob)
@@ -330,57 +203,17 @@ BOARD = (A.alice, A.bob)
 # --- the real chain ---------------------------------------------------------------------------------
 
 
-class CompanyChain:
+class CompanyChain(ChainDriver):
     """An LMDB chain with the company app installed; transactions are signed for real."""
 
-    def __init__(self, path: Path, genesis: bytes) -> None:
-        self.storage = Storage(path, sync=False)
-        if self.storage.genesis_bytes() is None:
-            Chain.initialise(self.storage, genesis, apps())
-        self.chain = Chain(self.storage, apps(), registry.authority(), BatchVerifier(threads=1))
-        self.time_ms = self.chain.tip.time_ms
-        self.validator = key(VALIDATOR_KEY)
+    setup = SETUP
 
     def tx(self, op: str, body: Record, *signers: SigningKey, nonce: int) -> bytes:
-        t = txmod.build(
-            CHAIN_ID, "company", op, encode(body), list(signers), nonce=nonce, expiry_height=10_000
-        )
-        return encode(t)
-
-    def build(self, raws: list[bytes], advance_ms: int = BLOCK_MS) -> PendingBlock:
-        self.time_ms += advance_ms
-        cands = []
-        for raw in raws:
-            t = txmod.decode_tx(raw)
-            cands.append(Candidate(raw=raw, tx=t, tx_id=txmod.tx_id(t.payload)))
-        return self.chain.build_block(cands, self.time_ms, kid(self.validator))
-
-    def sign_commit(self, pending: PendingBlock) -> Commit:
-        h = pending.header
-        sig = self.validator.sign(precommit_sign_bytes(h.chain_id, h.height, 0, h.hash()))
-        return Commit(h.height, 0, h.hash(), [CommitSig(kid(self.validator), sig)])
-
-    def commit(self, raws: list[bytes], advance_ms: int = BLOCK_MS) -> PendingBlock:
-        pending = self.build(raws, advance_ms)
-        self.chain.commit(pending, self.sign_commit(pending))
-        return pending
-
-    def close(self) -> None:
-        self.chain.verifier.close()
-        self.storage.close()
+        return self.signed("company", op, body, signers, nonce=nonce, expiry_height=10_000)
 
 
 def genesis_bytes() -> bytes:
-    return dump_genesis(genesis_doc())
-
-
-def codes(receipts: list[Receipt]) -> list[str]:
-    return [r.code for r in receipts]
-
-
-def attrs(receipt: Receipt, kind: str) -> dict[str, Any]:
-    (e,) = [e for e in receipt.events if e.kind == kind]
-    return dict(e.attributes)
+    return SETUP.genesis_bytes()
 
 
 def propose(
