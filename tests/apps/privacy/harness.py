@@ -1,22 +1,16 @@
-"""Test harnesses for the privacy and vital apps and the vault (shared by their three test folders).
+"""Test harnesses for the privacy and vital apps and the vault (shared by their three test folders):
+the cast, a genesis holding their roles, policies and purposes, and the two drivers of
+tests/harness_base.py configured for them. Every call names its app (two apps, on equal terms).
 
-`Ledger`: the real executor, governance authority and apps over an in-memory state dict, with
-unsigned transactions (the executor trusts the signer list; signatures are the block validator's job,
-tested in tests/ledger). Fast: one block per call.
+`Ledger`: the real executor over an in-memory state, unsigned transactions. Fast: one block per call.
 
 `PrivChain`: the real LMDB chain with signed transactions, for determinism, the vault's reads
-against committed state, and erasure-then-verify tests (as tests/ledger/conftest.py's DevChain, with
-the privacy and vital apps installed and a genesis holding their roles, policies and purposes).
+against committed state, and erasure-then-verify tests.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-from pathlib import Path
-from typing import Any
-
-import msgspec
 
 from govledger.apps import registry
 from govledger.apps.privacy.app import APP as PRIVACY
@@ -26,37 +20,24 @@ from govledger.apps.privacy.model import RegisterData
 from govledger.apps.vital.app import APP as VITAL
 from govledger.apps.vital.app import default_policies_json as vital_policies
 from govledger.apps.vital.model import Person
-from govledger.codec import Record, encode
-from govledger.crypto.signatures import BatchVerifier, Scheme, SigningKey
-from govledger.ledger import tx as txmod
-from govledger.ledger.app import App, AppState, AppView, BlockContext, HasRole
-from govledger.ledger.block import Commit, CommitSig, Receipt, Validator, precommit_sign_bytes
-from govledger.ledger.chain import Candidate, Chain, PendingBlock
-from govledger.ledger.executor import BlockOutcome, Executor
-from govledger.ledger.genesis import GenesisDoc, dump_genesis
-from govledger.ledger.state import BlockBuffer, TxBuffer, iter_changes
-from govledger.ledger.storage import Storage
-from govledger.ledger.tx import Transaction, TxPayload
-from tests.support import MemStore
+from govledger.codec import Record
+from govledger.crypto.signatures import SigningKey
+from govledger.ledger.app import App, AppView
+from govledger.ledger.block import Receipt
+from govledger.ledger.genesis import GenesisDoc
+from govledger.ledger.tx import Transaction
+from tests.harness_base import ChainDriver, LedgerSetup, Member, MemLedger, governance_genesis
+from tests.harness_base import attrs as attrs
+from tests.harness_base import key as key
+from tests.harness_base import kid as kid
+from tests.harness_base import sha as sha
 
 CHAIN_ID = "vital-test"
 GENESIS_TIME_MS = 1_760_000_000_000
 BLOCK_MS = 1000
 DAY_MS = 24 * 3600 * 1000
 
-_NONCES = itertools.count(1)
-
-
-def key(n: int) -> SigningKey:
-    return SigningKey.from_private_bytes(Scheme.ED25519, n.to_bytes(32, "big"))
-
-
-def kid(k: SigningKey) -> bytes:
-    return k.public_key.key_id()
-
-
-# governance members: (member id, org, org kind, roles, key number)
-MEMBERS = (
+MEMBERS: tuple[Member, ...] = (
     ("admin-1", "ministry", "ministry", ["admin"], 1),
     ("registrar-1", "civil-registry", "registry", ["registrar"], 2),
     ("hospital-1", "general-hospital", "hospital", ["hospital"], 3),
@@ -67,7 +48,6 @@ MEMBERS = (
     ("dpo-1", "civil-registry", "registry", ["dpo"], 8),
     ("clerk-1", "companies-house", "registry", ["company_registrar"], 9),
 )
-VALIDATOR_KEY = 99
 
 
 class A:
@@ -90,37 +70,13 @@ class A:
 
 
 def genesis_doc() -> GenesisDoc:
-    orgs: dict[str, dict[str, str]] = {}
-    members = []
-    for mid, org, kind, roles, n in MEMBERS:
-        orgs[org] = {"org_id": org, "name": org, "kind": kind}
-        members.append(
-            {
-                "member_id": mid,
-                "org": org,
-                "name": mid,
-                "roles": roles,
-                "public_keys": [msgspec.to_builtins(key(n).public_key)],
-            }
-        )
-    policies = {
-        "governance.*": msgspec.to_builtins(HasRole(role="admin")),
-        **privacy_policies(),
-        **vital_policies(),
-    }
-    return GenesisDoc(
-        chain_id=CHAIN_ID,
-        genesis_time_ms=GENESIS_TIME_MS,
-        validators=[Validator(public_key=key(VALIDATOR_KEY).public_key, power=10)],
-        app_state={
-            "governance": {"orgs": list(orgs.values()), "members": members, "policies": policies},
-            "privacy": {"purposes": DEFAULT_PURPOSES},
-        },
-    )
+    policies = {**privacy_policies(), **vital_policies()}
+    purposes = {"privacy": {"purposes": DEFAULT_PURPOSES}}
+    return governance_genesis(CHAIN_ID, GENESIS_TIME_MS, MEMBERS, policies, purposes)
 
 
 def genesis_bytes() -> bytes:
-    return dump_genesis(genesis_doc())
+    return SETUP.genesis_bytes()
 
 
 def apps() -> dict[str, App]:
@@ -128,96 +84,42 @@ def apps() -> dict[str, App]:
     return {**registry.apps(), "privacy": PRIVACY, "vital": VITAL}
 
 
-def sha(label: str) -> bytes:
-    return hashlib.sha256(label.encode()).digest()
-
-
 # --- in-memory ledger -------------------------------------------------------------------------------
 
 
-def _genesis_state() -> dict[bytes, bytes]:
-    doc = genesis_doc()
-    store = MemStore()
-    buffer = BlockBuffer(store)
-    for name, app in sorted(apps().items()):
-        if app.genesis is None:
-            continue
-        section = msgspec.convert(doc.app_state.get(name, {}), type=app.genesis_type, strict=True)
-        tb = TxBuffer(buffer)
-        app.genesis(AppState(tb, name), section)
-        tb.merge()
-    return {k: v for k, v in iter_changes(buffer.writes) if v is not None}
+SETUP = LedgerSetup(genesis_doc, apps, block_ms=BLOCK_MS)
 
 
-_GENESIS: dict[bytes, bytes] | None = None
+class Ledger(MemLedger):
+    """Blocks through the real executor over an in-memory state (see tests/harness_base.py); every
+    transaction names its app first."""
 
-
-class Ledger:
-    """Blocks through the real executor over an in-memory state; every block is committed."""
+    setup = SETUP
 
     def __init__(self) -> None:
-        global _GENESIS
-        if _GENESIS is None:
-            _GENESIS = _genesis_state()
-        self.executor = Executor(apps(), registry.authority())
-        self.store = MemStore(_GENESIS)
-        self.height = 0
-        self.time_ms = GENESIS_TIME_MS
-        self.last: BlockOutcome | None = None
+        super().__init__()
         self._people = itertools.count(1)
 
-    @staticmethod
-    def tx(app: str, op: str, body: Record, *signers: SigningKey) -> Transaction:
-        payload = TxPayload(
-            chain_id=CHAIN_ID,
-            app=app,
-            op=op,
-            body=encode(body),
-            signers=[k.public_key for k in signers],
-            nonce=next(_NONCES),
-            expiry_height=10**9,
-        )
-        return Transaction(payload=payload, signatures=[b""] * len(signers))
-
-    def block(self, txs: list[Transaction], *, advance_ms: int = BLOCK_MS) -> list[Receipt]:
-        self.height += 1
-        self.time_ms += advance_ms
-        ctx = BlockContext(chain_id=CHAIN_ID, height=self.height, time_ms=self.time_ms)
-        ids = [txmod.tx_id(t.payload) for t in txs]
-        outcome = self.executor.run_block(self.store, ctx, txs, ids)
-        for k, v in iter_changes(outcome.buffer.writes):
-            if v is None:
-                self.store.data.pop(k, None)
-            else:
-                self.store.data[k] = v
-        self.last = outcome
-        return outcome.receipts
+    @classmethod
+    def tx(cls, app: str, op: str, body: Record, *signers: SigningKey) -> Transaction:
+        return cls.tx_in(app, op, body, *signers)
 
     def do(
-        self, app: str, op: str, body: Record, *signers: SigningKey, advance_ms: int = BLOCK_MS
+        self, app: str, op: str, body: Record, *signers: SigningKey, advance_ms: int | None = None
     ) -> Receipt:
-        (receipt,) = self.block([self.tx(app, op, body, *signers)], advance_ms=advance_ms)
-        return receipt
+        return self.do_in(app, op, body, *signers, advance_ms=advance_ms)
 
     def ok(
-        self, app: str, op: str, body: Record, *signers: SigningKey, advance_ms: int = BLOCK_MS
+        self, app: str, op: str, body: Record, *signers: SigningKey, advance_ms: int | None = None
     ) -> Receipt:
-        r = self.do(app, op, body, *signers, advance_ms=advance_ms)
-        assert r.code == "ok", f"{app}.{op}: {r.code}: {r.message}"
-        return r
+        return self.ok_in(app, op, body, *signers, advance_ms=advance_ms)
 
     def refused(self, app: str, op: str, body: Record, *signers: SigningKey, code: str) -> Receipt:
         """Assert the transaction fails with `code` and writes nothing at all."""
-        before = dict(self.store.data)
-        r = self.do(app, op, body, *signers)
-        assert r.code == code, f"{app}.{op}: expected {code}, got {r.code}: {r.message}"
-        assert r.events == []
-        assert self.last is not None and self.last.buffer.writes == {}, "a failed transaction wrote"
-        assert self.store.data == before
-        return r
+        return self.refused_in(app, op, body, *signers, code=code)
 
     def view(self, app: str) -> AppView:
-        return AppView(self.store, app)
+        return self.view_of(app)
 
     def person(self, role: str, label: str = "", registry_name: str = "vital") -> Person:
         """A data subject with version 1 of a data record registered in the privacy app."""
@@ -232,63 +134,18 @@ class Ledger:
         return p
 
 
-def attrs(receipt: Receipt, kind: str) -> dict[str, Any]:
-    (e,) = [e for e in receipt.events if e.kind == kind]
-    return dict(e.attributes)
-
-
 # --- the real chain ---------------------------------------------------------------------------------
 
 
-class PrivChain:
+class PrivChain(ChainDriver):
     """An LMDB chain with the privacy and vital apps installed; transactions are signed for real."""
 
-    def __init__(self, path: Path, genesis: bytes | None = None) -> None:
-        self.storage = Storage(path, sync=False)
-        if self.storage.genesis_bytes() is None:
-            Chain.initialise(self.storage, genesis or genesis_bytes(), apps())
-        self.chain = Chain(self.storage, apps(), registry.authority(), BatchVerifier(threads=1))
-        self.time_ms = self.chain.tip.time_ms
-        self.validator = key(VALIDATOR_KEY)
-        self._closed = False
+    setup = SETUP
 
     def tx(self, app: str, op: str, body: Record, *signers: SigningKey) -> bytes:
-        t = txmod.build(
-            CHAIN_ID,
-            app,
-            op,
-            encode(body),
-            list(signers),
-            nonce=next(_NONCES),
-            expiry_height=self.chain.height + 100,
-        )
-        return encode(t)
-
-    def build(self, raws: list[bytes], advance_ms: int = BLOCK_MS) -> PendingBlock:
-        self.time_ms += advance_ms
-        cands = []
-        for raw in raws:
-            t = txmod.decode_tx(raw)
-            cands.append(Candidate(raw=raw, tx=t, tx_id=txmod.tx_id(t.payload)))
-        return self.chain.build_block(cands, self.time_ms, kid(self.validator))
-
-    def sign_commit(self, pending: PendingBlock) -> Commit:
-        h = pending.header
-        sig = self.validator.sign(precommit_sign_bytes(h.chain_id, h.height, 0, h.hash()))
-        return Commit(h.height, 0, h.hash(), [CommitSig(kid(self.validator), sig)])
-
-    def commit(self, raws: list[bytes], advance_ms: int = BLOCK_MS) -> PendingBlock:
-        pending = self.build(raws, advance_ms)
-        self.chain.commit(pending, self.sign_commit(pending))
-        return pending
+        return self.signed(app, op, body, signers)
 
     def ok(self, app: str, op: str, body: Record, *signers: SigningKey) -> Receipt:
         (r,) = self.commit([self.tx(app, op, body, *signers)]).receipts
         assert r.code == "ok", f"{app}.{op}: {r.code}: {r.message}"
         return r
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self.chain.verifier.close()
-            self.storage.close()
