@@ -14,7 +14,7 @@ def test_smoke_section_measures_encryption_and_both_verifications() -> None:
     assert any("`make bench`, module `benchmarks/voting_bench.py`" in line for line in lines)
     table = [line for line in lines if line.startswith("| ") and "median |" not in line]
     rows = {line.split(" | ")[0][2:]: line for line in table}
-    assert set(rows) == {"encrypt + prove", "verify", "verify + commitments"}
+    assert set(rows) == {"encrypt + prove", "verify", "verify + commitments", "ledger check (cast)"}
     for name, row in rows.items():
         median, low, high = (float(x) for x in re.findall(r"\| ([\d.]+)", row)[:3])
         assert 0 < low <= median <= high, (name, row)
