@@ -36,14 +36,14 @@ class RecoveryResult:
 
 def fill(path: Path, count: int) -> None:
     """Child: fill, then commit durably forever, printing 'filled' once the target is reached."""
-    from govledger.crypto.signatures import SigningKey
+    from govledger.crypto.signatures import Scheme, SigningKey
     from govledger.ledger.chain import Candidate
     from govledger.ledger.tx import decode_tx, tx_id
     from govledger.node.devnet import init_chain
     from govledger.node.loadgen import bench_genesis, presign
 
-    validator = SigningKey.from_private_bytes(1, b"\x01" * 32)
-    issuers = [SigningKey.from_private_bytes(1, bytes([i + 2]) * 32) for i in range(4)]
+    validator = SigningKey.from_private_bytes(Scheme.ED25519, b"\x01" * 32)
+    issuers = [SigningKey.from_private_bytes(Scheme.ED25519, bytes([i + 2]) * 32) for i in range(4)]
     init_chain(path, bench_genesis(validator, issuers))
     storage = Storage(path / "chain", sync=False)
     chain = Chain(storage, registry.apps(), registry.authority(), BatchVerifier(threads=1))
