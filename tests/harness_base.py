@@ -19,9 +19,9 @@ import hashlib
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 import msgspec
 
@@ -266,6 +266,16 @@ class AppLedger(MemLedger):
     @property
     def view(self) -> AppView:
         return self.view_of(self.app)
+
+
+L = TypeVar("L", bound=MemLedger)
+
+
+def clones_of(build: Callable[[], L]) -> Callable[[], L]:
+    """A function returning a fresh clone of the ledger `build()` returns; `build` runs once, on
+    first use (a populated world costs blocks; a clone costs a dict copy)."""
+    built = cache(build)
+    return lambda: built().clone()
 
 
 # --- on LMDB ----------------------------------------------------------------------------------------

@@ -8,8 +8,6 @@ list on it.
 
 from __future__ import annotations
 
-from functools import cache
-
 from govledger.apps import registry
 from govledger.apps.identity.app import APP as IDENTITY
 from govledger.apps.identity.app import default_policies_json
@@ -18,7 +16,7 @@ from govledger.crypto.signatures import SigningKey
 from govledger.identity.jose import JwsSigner
 from govledger.ledger.app import App
 from govledger.ledger.genesis import GenesisDoc
-from tests.harness_base import AppLedger, LedgerSetup, Member, governance_genesis
+from tests.harness_base import AppLedger, LedgerSetup, Member, clones_of, governance_genesis
 from tests.harness_base import attrs as attrs
 from tests.harness_base import key as key
 from tests.harness_base import kid as kid
@@ -92,14 +90,7 @@ def world() -> Ledger:
     return led
 
 
-@cache
-def _world() -> Ledger:
-    return world()
-
-
-def fresh_world() -> Ledger:
-    """A copy of `world()` (built once)."""
-    return _world().clone()
+fresh_world = clones_of(world)  # a copy of world() per call; world() runs once
 
 
 class HarnessPort:

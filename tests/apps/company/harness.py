@@ -9,8 +9,6 @@ hypothesis to run many blocks. `world()`/`fresh_world()`: parties and the compan
 
 from __future__ import annotations
 
-from functools import cache
-
 import msgspec
 
 from govledger.apps import registry
@@ -35,7 +33,7 @@ from govledger.crypto.signatures import SigningKey
 from govledger.ledger.app import App, HasRole
 from govledger.ledger.block import Receipt
 from govledger.ledger.genesis import GenesisDoc
-from tests.harness_base import AppLedger, ChainDriver, LedgerSetup, Member, governance_genesis
+from tests.harness_base import AppLedger, ChainDriver, LedgerSetup, Member, clones_of, governance_genesis
 from tests.harness_base import attrs as attrs
 from tests.harness_base import codes as codes
 from tests.harness_base import key as key
@@ -187,14 +185,7 @@ def world() -> Ledger:
     return led
 
 
-@cache
-def _world() -> Ledger:
-    return world()
-
-
-def fresh_world() -> Ledger:
-    """A copy of `world()` (built once)."""
-    return _world().clone()
+fresh_world = clones_of(world)  # a copy of world() per call; world() runs once
 
 
 BOARD = (A.alice, A.bob)
