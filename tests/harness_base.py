@@ -43,6 +43,8 @@ BLOCK_MS = 1000
 VALIDATOR_KEY = 99
 """The key number of the one validator every harness genesis holds."""
 
+T = TypeVar("T")
+
 Member = tuple[str, str, str, list[str], int]
 """A governance member in a harness genesis: (member id, org, org kind, roles, key number)."""
 
@@ -266,6 +268,12 @@ class AppLedger(MemLedger):
     @property
     def view(self) -> AppView:
         return self.view_of(self.app)
+
+    def stored(self, key: bytes, type_: type[T]) -> T:
+        """The record at `key` in the app's state, which must be there."""
+        value = self.view.get_as(key, type_)
+        assert value is not None, f"{self.app}: nothing at {key!r}"
+        return value
 
 
 L = TypeVar("L", bound=MemLedger)

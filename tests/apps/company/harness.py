@@ -151,27 +151,19 @@ class Ledger(AppLedger):
     refused_advance_ms = 1
 
     def company(self, company_id: str = "ACME") -> CompanyVersion:
-        c = self.view.get_as(company_key(company_id), CompanyVersion)
-        assert c is not None
-        return c
+        return self.stored(company_key(company_id), CompanyVersion)
 
     def share_class(self, class_id: str, company_id: str = "ACME") -> ShareClass:
-        c = self.view.get_as(class_key(company_id, class_id), ShareClass)
-        assert c is not None
-        return c
+        return self.stored(class_key(company_id, class_id), ShareClass)
 
     def holding(self, party_id: str, class_id: str = "ORD", company_id: str = "ACME") -> int:
         return holding(self.view, company_id, class_id, party_id)
 
     def licence(self, licence_id: str = "L1", company_id: str = "ACME") -> Licence:
-        lic = self.view.get_as(licence_key(company_id, licence_id), Licence)
-        assert lic is not None
-        return lic
+        return self.stored(licence_key(company_id, licence_id), Licence)
 
     def resolution(self, resolution_id: str, company_id: str = "ACME") -> Resolution:
-        r = self.view.get_as(resolution_key(company_id, resolution_id), Resolution)
-        assert r is not None
-        return r
+        return self.stored(resolution_key(company_id, resolution_id), Resolution)
 
 
 def world() -> Ledger:

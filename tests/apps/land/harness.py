@@ -163,9 +163,7 @@ class Ledger(AppLedger):
     app = "land"
 
     def title(self, parcel_id: str) -> TitleVersion:
-        t = self.view.get_as(b"title/" + parcel_id.encode(), TitleVersion)
-        assert t is not None
-        return t
+        return self.stored(b"title/" + parcel_id.encode(), TitleVersion)
 
     def owners(self, parcel_id: str) -> dict[str, tuple[int, int]]:
         return {h.party_id: (h.share.num, h.share.den) for h in self.title(parcel_id).owners}
