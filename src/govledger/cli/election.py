@@ -1,8 +1,9 @@
-"""`govledger election`: verify an election record, export one from the ledger, look up a ballot.
+"""`govledger election`: cast a ballot, verify a record, export one from the ledger, look up a ballot.
 
 - `verify RECORD` is the independent verifier: it reads a record file (what `export` writes, JSON or
   MessagePack, or a bare ElectionGuard `ElectionRecord`) and runs `voting.verify.verify_election`
-  plus the ledger's own checks. Exit 0 when everything holds; exit 1 with every failing check as
+  plus the ledger's own checks, using the devices' proof commitments an export carries (faster, same
+  verdicts). Exit 0 when everything holds; exit 1 with every failing check as
   `[step] message` on stderr (step ids are those of ElectionGuard 2.0 §6.2, "L.*" the ledger's);
   exit 2 with one line `error: election.bad_record: ...` when the file is not a record at all.
   It needs no node and no network.
