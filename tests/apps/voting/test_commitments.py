@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import msgspec
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from govledger.apps.voting import crypto, device, record, store
 from govledger.apps.voting.model import MAX_BALLOT_BODY_BYTES, CastBallot, ElectionExport
@@ -115,6 +117,27 @@ def test_wrong_commitments_with_valid_proofs_are_accepted_by_the_fallback(
         paths.clear()
         led.ok("cast_ballot", msgspec.structs.replace(body, commitments=hint), credential(n + 1))
         assert paths == ["standard"], f"hint {n}: the fast path accepted a wrong hint"
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_corrupted_commitment_leaves_the_verdict_alone(voting_world: World, data: st.DataObject) -> None:
+    """One flipped bit anywhere in the hint: a valid ballot passes, its tampered twin fails the same way."""
+    led = voting_world.led
+    body = _body(led, 3)
+    hint = body.commitments
+    assert hint is not None
+    p = data.draw(st.integers(0, len(hint.proofs) - 1), label="proof")
+    e = data.draw(st.integers(0, len(hint.proofs[p]) - 1), label="element")
+    bit = data.draw(st.integers(0, 8 * 512 - 1), label="bit")
+    elem = bytearray(hint.proofs[p][e])
+    elem[bit // 8] ^= 1 << (bit % 8)
+    proof = (*hint.proofs[p][:e], bytes(elem), *hint.proofs[p][e + 1 :])
+    wrong = msgspec.structs.replace(hint, proofs=(*hint.proofs[:p], proof, *hint.proofs[p + 1 :]))
+    checker = crypto._checker(w.election(led))
+    assert crypto.check_ballot(checker, body.ballot, wrong) == ()
+    bad = _tampered(body).ballot
+    assert crypto.check_ballot(checker, bad, wrong) == crypto.check_ballot(checker, bad) != ()
 
 
 def test_a_tampered_ballot_is_refused_with_the_same_code_and_message_either_way(

@@ -5,11 +5,13 @@ Rules
 -----
 - Nothing cryptographic is re-implemented: keys are checked with `keyceremony.public_key_problems`,
   complaints adjudicated with `keyceremony.adjudicate_complaint`, ballots with
-  `verify.BallotChecker.verify_ballot`, reveals with `ballot.check_reveal`, the joint decryption
-  combined with `tally.joint_values` / `decryption_challenge` / `combine_decryption` and the result
-  built with `tally.build_decrypted_tally`. The one exception is `response_problem`, the per-guardian
-  form of eq. (74)-(75): `combine_decryption` checks all k responses together, but a ledger must
-  refuse a bad response when it arrives and name its sender, not fail the k-th guardian's honest one.
+  `verify.BallotChecker.verify_ballot` (given the device's proof commitments when a cast carries
+  them: `check_ballot`, whose verdict never depends on them), reveals with `ballot.check_reveal`,
+  the joint decryption combined with `tally.joint_values` / `decryption_challenge` /
+  `combine_decryption` and the result built with `tally.build_decrypted_tally`. The one exception
+  is `response_problem`, the per-guardian form of eq. (74)-(75): `combine_decryption` checks all k
+  responses together, but a ledger must refuse a bad response when it arrives and name its sender,
+  not fail the k-th guardian's honest one.
 - A `VotingError` from the core never escapes: it becomes an `AppError` with a `voting.*` code of
   `errors.CODES`, because the executor turns only `AppError`s into receipts.
 - Caches are pure memoisation, so they cannot make two nodes disagree: one `BallotChecker` /
