@@ -30,7 +30,7 @@ def _median(fn, repeats: int) -> tuple[float, float, float]:  # type: ignore[no-
     return statistics.median(xs), min(xs), max(xs)
 
 
-SECTIONS = ("core", "bft", "pg", "land", "credentials", "scaling", "voting")
+SECTIONS = ("core", "profile", "bft", "pg", "land", "credentials", "scaling", "voting")
 
 
 def main() -> int:
@@ -61,7 +61,7 @@ def main() -> int:
 
             latency_curve(curve, IMG / "node-latency.png", title="Single validator: load vs latency")
             extra += ["![single validator, load vs latency](img/node-latency.png)", ""]
-    for name in ("bft", "pg", "land", "credentials", "scaling"):
+    for name in ("profile", "bft", "pg", "land", "credentials", "scaling"):
         if name in only:
             print(f"== {name}", flush=True)
             extra += _section(name, smoke)

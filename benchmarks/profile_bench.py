@@ -1,0 +1,174 @@
+"""Where the CPU goes for the headline workload, measured in every `make bench` run.
+
+    .venv/bin/python -m benchmarks.profile_bench [--smoke]
+
+The single-validator node's work for pre-signed `attest.record` transactions (node/loadgen.py), done
+on one thread: the node's `BatchVerifier` runs inline (`verify_threads=1`), admission (`Node.submit`,
+batches of 1,000) and block production (`Node.produce_block`, blocks of 5,000, durable LMDB commits)
+alternate. Each phase is the function that owns it, wrapped with a timer of this thread's CPU time
+(`time.thread_time`): unlike cProfile, which inflates every Python call and leaves C calls (the
+signature checks) alone, the wrappers cost one call per batch, block or transaction, so the figures
+are real microseconds. The whole path's CPU per transaction, measured the same way, is the last row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from govledger.crypto import smt
+from govledger.crypto.signatures import SigningKey
+from govledger.ledger import chain, executor, mempool, storage
+from govledger.ledger import tx as txmod
+from govledger.node.devnet import init_chain
+from govledger.node.loadgen import AttestWorkload
+from govledger.node.node import Node, NodeConfig
+
+BLOCK = 5_000
+BATCH = 1_000
+
+# (label, owner, attribute): the function whose CPU time is the phase's; the phases do not nest
+PHASES: tuple[tuple[str, Any, str], ...] = (
+    ("admission: strict decoding, shape, window, tx id", txmod, "decode_tx"),
+    ("admission: Ed25519 signature checks", mempool.Mempool, "_verify"),
+    ("admission: pre-check against state (authorisation, app check)", mempool.Mempool, "_precheck"),
+    ("admission: replay and duplicate checks", mempool.Mempool, "_drop_known"),
+    ("block: execution through the apps", executor.Executor, "run_block"),
+    ("block: sparse Merkle tree update", smt.SparseMerkleTree, "update"),
+    ("block: tx root (RFC 9162)", chain, "tx_root"),
+    ("block: result root (RFC 9162)", chain, "result_root"),
+    ("block: durable LMDB write", storage.Storage, "write_block"),
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    txs: int
+    cpu_us_per_tx: float  # the whole path, this thread
+    phases: list[tuple[str, float]]  # (label, µs per tx)
+
+
+@contextmanager
+def _timed(owner: Any, name: str, spent: list[float]) -> Iterator[None]:
+    """Replace `owner.name` by a wrapper adding its thread CPU time to `spent[0]`."""
+    original: Callable[..., Any] = getattr(owner, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.thread_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[0] += time.thread_time() - t0
+
+    setattr(owner, name, wrapper)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
+
+
+def _drive(node: Node, raws: list[bytes]) -> None:
+    for i in range(0, len(raws), BLOCK):
+        for j in range(i, min(i + BLOCK, len(raws)), BATCH):
+            results = node.submit(raws[j : j + BATCH])
+            assert all(r.ok for r in results), "the measured load was refused"
+        node.produce_block()
+
+
+def measure(txs: int) -> Profile:
+    load = AttestWorkload()
+    _, raws = load.prepare(2 * txs)
+    warm, measured = raws[:txs], raws[txs:]
+    spent = [[0.0] for _ in PHASES]
+    with tempfile.TemporaryDirectory(dir=".", prefix="profile-bench-") as tmp:
+        root = Path(tmp)
+        validator = SigningKey.generate()
+        init_chain(root, load.genesis(validator))
+        node = Node(NodeConfig(data_dir=root, max_block_txs=BLOCK, verify_threads=1), validator)
+        try:
+            _drive(node, warm)  # caches, LMDB pages and the tree's first levels, as in a running node
+            with ExitStack() as timers:
+                for (_, owner, name), acc in zip(PHASES, spent, strict=True):
+                    timers.enter_context(_timed(owner, name, acc))
+                t0 = time.thread_time()
+                _drive(node, measured)
+                total = time.thread_time() - t0
+        finally:
+            node.stop()
+    per_tx = 1e6 / txs
+    phases = [(label, acc[0] * per_tx) for (label, _, _), acc in zip(PHASES, spent, strict=True)]
+    return Profile(txs, total * per_tx, phases)
+
+
+def section(smoke: bool) -> list[str]:
+    txs = 2 * BLOCK if not smoke else 1_000
+    print(f"timing {txs:,} attest.record transactions on one thread, phase by phase", flush=True)
+    p = measure(txs)
+    rows = []
+    for label, us in p.phases:
+        share = us / p.cpu_us_per_tx if p.cpu_us_per_tx else 0.0
+        rows.append(f"| {label} | {us:,.1f} | {share:.0%} |")
+        print(f"  {label:<64} {us:8.1f} us/tx  {share:5.0%}")
+    accounted = sum(us for _, us in p.phases)
+    other = p.cpu_us_per_tx - accounted
+    print(f"  {'whole path':<64} {p.cpu_us_per_tx:8.1f} us/tx")
+    if smoke:
+        assert p.cpu_us_per_tx > 0 and accounted > 0, "the profile saw no work"
+    return [
+        "## Where the CPU goes (the headline workload, phase by phase)",
+        "",
+        "`make bench`, module `benchmarks/profile_bench.py`: admission and block production of",
+        f"{p.txs:,} `attest.record` transactions on one thread (signature checks inline), after as many",
+        "again to warm up; each phase is the CPU time of the function that owns it (`time.thread_time`",
+        "around each call: real microseconds, unlike cProfile's, which inflate Python calls only).",
+        "",
+        "| phase | µs per tx | share |",
+        "|---|---|---|",
+        *rows,
+        f"| other (mempool bookkeeping, contexts, headers, listeners) | {other:,.1f} | "
+        f"{other / p.cpu_us_per_tx if p.cpu_us_per_tx else 0:.0%} |",
+        f"| **whole path, one thread** | {p.cpu_us_per_tx:,.1f} | 100% |",
+        "",
+        *WHAT_WAS_DONE,
+        "",
+    ]
+
+
+WHAT_WAS_DONE = [
+    "What was done about it (closed-loop figures from one A/B run on 2026-11-27, this machine, same load",
+    "generator, 2 x 15 s per side; the machine's 2-thread Ed25519 ceiling was 16,000-21,500 sig/s):",
+    "",
+    "- Governance answers (policies, who holds a role, whole authorisation verdicts) are memoised per",
+    "  block and per admission batch and forgotten after every governance transaction",
+    "  (`ledger/executor.py` `MemoAuthority`); tests show a revocation or policy change mid-block still",
+    "  bites at once. Contexts became msgspec Structs (a frozen dataclass costs about 4x to build);",
+    "  app/op name checks are cached; the duplicate-signer check compares keys instead of hashing them.",
+    "  Together: 4,040 to 6,130 tx/s (0.19 to 0.29-0.38 of the ceiling) and 330 to 220 µs CPU per",
+    "  transaction, all threads.",
+    "- Land transfers: share sums over integers reduced once, identifiers by one compiled pattern",
+    "  (1,330 to 1,020 µs per transfer).",
+    "- What is left besides the signature check (the budget's 150 µs leaves about 50 µs for it) is",
+    "  spread thin, as the table shows: strict decoding with its canonical re-encoding (3 per tx), the",
+    "  pre-check, execution, the tree update, the LMDB write and bookkeeping. The next steps with real",
+    "  leverage are",
+    "  structural: reusing the admission's decoded transaction and pre-check at execution (one decode",
+    "  instead of three), and compact block proposals in BFT (validators already hold the transactions).",
+]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--smoke", action="store_true")
+    args = ap.parse_args()
+    print("\n".join(section(args.smoke)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
