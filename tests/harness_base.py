@@ -1,8 +1,8 @@
 """The drivers the app test harnesses share: blocks in memory (`MemLedger`) and on LMDB (`ChainDriver`).
 
 An app's harness (tests/apps/land/harness.py and its siblings) describes its test network once, as a
-`LedgerSetup` (genesis document, installed apps, block time step, validator key), and subclasses the
-drivers with it, adding only its own cast, body helpers and readers.
+`LedgerSetup` (genesis document, installed apps, block time step), and subclasses the drivers with
+it, adding only its own cast, body helpers and readers.
 
 `MemLedger` runs blocks through the real executor and governance authority over an in-memory dict,
 with unsigned transactions: the executor trusts the signer list (signature checks are the block
@@ -127,7 +127,6 @@ class LedgerSetup:
     genesis_doc: Callable[[], GenesisDoc]
     apps: Callable[[], dict[str, App]]
     block_ms: int = BLOCK_MS
-    validator: SigningKey = field(default_factory=lambda: key(VALIDATOR_KEY))
     # One counter per harness keeps every transaction id distinct, in memory and on the chain alike.
     nonces: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -300,7 +299,7 @@ class ChainDriver:
             Chain.initialise(self.storage, genesis or self.setup.genesis_bytes(), self.setup.apps())
         self.chain = Chain(self.storage, self.setup.apps(), registry.authority(), BatchVerifier(threads=1))
         self.time_ms = self.chain.tip.time_ms
-        self.validator = self.setup.validator
+        self.validator = key(VALIDATOR_KEY)  # the one validator `governance_genesis` installs
         self._closed = False
 
     def signed(
