@@ -8,7 +8,7 @@ PORT ?= 8000
 SEED ?=
 SEEDS ?= 300
 
-.PHONY: run test install install-test install-bench postgres lint typecheck bench bench-smoke sim soak clean
+.PHONY: run test install install-test install-bench postgres lint typecheck bench bench-large bench-smoke sim soak clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,12 +58,21 @@ typecheck: install-test
 bench: install-bench postgres
 	$(PY) -m benchmarks.run --full
 
+## the state-size curve up to 10^7 keys (about 15 min), written to docs/benchmarks-large.md
+bench-large: install-bench
+	$(PY) -m benchmarks.scaling_bench --all-sizes --write docs/benchmarks-large.md
+
 bench-smoke: install-bench postgres
 	$(PY) -m benchmarks.run --smoke
 
 ## consensus simulator: make sim SEEDS=10000, or make sim SEED=1234 to reproduce one run
 sim: install-test
 	$(PY) -m govledger.consensus.sim $(if $(SEED),--seed $(SEED),--seeds $(SEEDS))
+
+## long runs kept out of make test: the 1,000-ballot election end to end, and 3,000 simulator seeds
+soak: install-test
+	GOVLEDGER_SLOW_TESTS=1 $(VENV)/bin/pytest -q tests/apps/voting/test_slow.py
+	$(PY) -m govledger.consensus.sim --seeds 3000
 
 clean:
 	rm -rf $(VENV) $(HOME_DIR) .pytest_cache .mypy_cache .ruff_cache
