@@ -44,7 +44,15 @@ from govledger.crypto.signatures import (
 )
 from govledger.errors import GovledgerError
 
-__all__ = ["DEFAULT_SCRYPT_N", "MAX_SCRYPT_N", "decrypt_key", "encrypt_key"]
+__all__ = [
+    "DEFAULT_SCRYPT_N",
+    "MAX_SCRYPT_N",
+    "decrypt_key",
+    "encrypt_key",
+    "seal",
+    "sealed_public",
+    "unseal",
+]
 
 VERSION = 1
 DEFAULT_SCRYPT_N = 2**15
@@ -241,3 +249,120 @@ def decrypt_key(data: bytes, passphrase: str) -> SigningKey:
     if key.public_key != PublicKey(scheme=doc.scheme, key=doc.public_key):
         raise _malformed("public_key does not match the encrypted private key")
     return key
+
+
+# --- sealed secrets: arbitrary bytes under a passphrase ---------------------------------------------------
+#
+# The same scrypt + AES-256-GCM construction as the key file, for secrets that are not signing keys
+# (a guardian's polynomial coefficients and key share, say). The file carries a `label` naming what
+# it holds and a `public` header the owner may read without the passphrase (which guardian, which
+# election); both are bound as associated data, so neither can be swapped onto another file's
+# ciphertext.
+
+SEALED_VERSION = 1
+MAX_SEALED_BYTES = 1024 * 1024
+_SEALED_AAD_DOMAIN = b"govledger/sealed/v1\x00"
+
+
+class _SealedFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    version: int
+    label: str
+    public: bytes
+    kdf: _Kdf
+    cipher: _Cipher
+
+
+_sealed_decoder = msgspec.json.Decoder(_SealedFile, strict=True)
+
+
+def _sealed_aad(doc: _SealedFile) -> bytes:
+    k = doc.kdf
+    fields = [doc.version, doc.label, doc.public, k.name, k.n, k.r, k.p, k.salt, doc.cipher.name]
+    return _SEALED_AAD_DOMAIN + codec.encode(fields)
+
+
+def seal(
+    secret: bytes, passphrase: str, *, label: str, public: bytes = b"", scrypt_n: int = DEFAULT_SCRYPT_N
+) -> bytes:
+    """A sealed file (UTF-8 JSON) holding `secret` encrypted under `passphrase`.
+
+    `label` says what the file holds (checked again by `unseal`); `public` is readable without the
+    passphrase (`sealed_public`) and authenticated with the ciphertext.
+    """
+    if not isinstance(passphrase, str):
+        raise TypeError("passphrase must be a str")
+    if type(scrypt_n) is not int or not _valid_scrypt_n(scrypt_n):
+        raise ValueError(f"scrypt_n must be a power of two between 2 and {MAX_SCRYPT_N}")
+    salt = os.urandom(_SALT_BYTES)
+    nonce = os.urandom(_NONCE_BYTES)
+    aes_key, check = _derive(passphrase, salt, scrypt_n, _SCRYPT_R, _SCRYPT_P)
+    header = _SealedFile(
+        version=SEALED_VERSION,
+        label=label,
+        public=bytes(public),
+        kdf=_Kdf(name="scrypt", n=scrypt_n, r=_SCRYPT_R, p=_SCRYPT_P, salt=salt, check=check),
+        cipher=_Cipher(name="aes-256-gcm", nonce=nonce, ciphertext=b""),
+    )
+    ciphertext = AESGCM(aes_key).encrypt(nonce, bytes(secret), _sealed_aad(header))
+    doc = msgspec.structs.replace(
+        header, cipher=_Cipher(name="aes-256-gcm", nonce=nonce, ciphertext=ciphertext)
+    )
+    return msgspec.json.format(msgspec.json.encode(doc), indent=2) + b"\n"
+
+
+def _parse_sealed(data: bytes, label: str) -> _SealedFile:
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise _malformed(f"expected bytes, got {type(data).__name__}")
+    if len(data) > MAX_SEALED_BYTES:
+        raise _malformed(f"sealed file of {len(data)} bytes is larger than {MAX_SEALED_BYTES}")
+    data = bytes(data)
+    try:
+        json.loads(data, object_pairs_hook=_no_duplicate_keys)
+        doc = _sealed_decoder.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError, ValueError, RecursionError) as exc:
+        raise _malformed(f"not a sealed file: {exc}") from None
+    if doc.version != SEALED_VERSION:
+        raise _malformed(f"unsupported sealed file version {doc.version}")
+    if doc.label != label:
+        raise _malformed(f"the file holds {doc.label!r}, not {label!r}")
+    kdf, cipher = doc.kdf, doc.cipher
+    if kdf.name != "scrypt" or not _valid_scrypt_n(kdf.n):
+        raise _malformed(f"kdf must be scrypt with n a power of two between 2 and {MAX_SCRYPT_N}")
+    if not (1 <= kdf.r <= _MAX_SCRYPT_R and 1 <= kdf.p <= _MAX_SCRYPT_P):
+        raise _malformed(f"scrypt r must be in 1..{_MAX_SCRYPT_R} and p in 1..{_MAX_SCRYPT_P}")
+    if not 16 <= len(kdf.salt) <= 64 or len(kdf.check) != _CHECK_BYTES:
+        raise _malformed("bad scrypt salt or passphrase check")
+    if (
+        cipher.name != "aes-256-gcm"
+        or len(cipher.nonce) != _NONCE_BYTES
+        or len(cipher.ciphertext) < _TAG_BYTES
+    ):
+        raise _malformed("bad aes-256-gcm nonce or ciphertext")
+    return doc
+
+
+def sealed_public(data: bytes, *, label: str) -> bytes:
+    """The public header of a sealed file (not yet authenticated: `unseal` checks it)."""
+    return _parse_sealed(data, label).public
+
+
+def unseal(data: bytes, passphrase: str, *, label: str) -> tuple[bytes, bytes]:
+    """(public header, secret) of a sealed file written by `seal` with the same `label`.
+
+    Raises GovledgerError `keyfile.wrong_passphrase` if the passphrase is wrong, and
+    `keyfile.malformed` if the file is not an unmodified sealed file holding `label`.
+    """
+    if not isinstance(passphrase, str):
+        raise TypeError("passphrase must be a str")
+    doc = _parse_sealed(data, label)
+    aes_key, check = _derive(passphrase, doc.kdf.salt, doc.kdf.n, doc.kdf.r, doc.kdf.p)
+    check_ok = hmac.compare_digest(check, doc.kdf.check)
+    try:
+        secret = AESGCM(aes_key).decrypt(doc.cipher.nonce, doc.cipher.ciphertext, _sealed_aad(doc))
+    except InvalidTag:
+        if check_ok:
+            raise _malformed("integrity check failed: the sealed file was modified") from None
+        raise GovledgerError("keyfile.wrong_passphrase", "wrong passphrase for this file") from None
+    if not check_ok:
+        raise _malformed("passphrase check value was modified")
+    return doc.public, secret
