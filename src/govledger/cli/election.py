@@ -19,6 +19,9 @@
   the ledger, since which height, and does it count? The answer is proof-verified; for a challenged
   ballot the reveal is re-encrypted locally (the Benaloh check on a second device) and the revealed
   selections are printed. Exit 1 when no ballot has that code.
+
+The official's and the guardians' commands (`create`, `register`, `guardian ...`, `status`, `tally`)
+live in `cli/election_officials.py` and are mounted here.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import typer
 from govledger.apps.voting import device as voter_device
 from govledger.apps.voting import record as election_record
 from govledger.apps.voting.model import CHALLENGED, BallotEntry, BallotStatus, Election
+from govledger.cli import election_officials
 from govledger.cli.common import URL_OPTION, err_console, load_json_arg, print_json, say, state_of
 from govledger.codec import from_jsonable
 from govledger.errors import GovledgerError
@@ -42,7 +46,7 @@ from govledger.voting.group import from_bytes
 
 app = typer.Typer(
     name="election",
-    help="Elections: verify a record offline, export one from the ledger, look up a ballot.",
+    help="Elections: run one (official, guardians), cast, look up a ballot, export and verify the record.",
     no_args_is_help=True,
 )
 
@@ -220,3 +224,6 @@ def lookup(
     print_json(out)
     signers = 0 if proof.commit is None else len(proof.commit.signatures)
     say(f"proof verified against header {proof.header.height} signed by {signers} validator(s)")
+
+
+election_officials.mount(app)
