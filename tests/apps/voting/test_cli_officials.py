@@ -8,7 +8,9 @@ opening and closing times (block time drives the phases, and nobody waits an hou
 3 guardians, quorum 2; three voters cast with `election cast`; guardian 2 stays away on counting
 day; the result is what they voted and `election verify` passes on the exported record. Then the
 refusals: wrong passphrase, another guardian's state file, commands in the wrong phase, each exit 2
-with its code.
+with its code. Last, the complaint path of the guardian's code (which the CLI cannot provoke with
+honest guardians), over the in-memory ledger: a mistaken complaint is dismissed and the revealed
+share used, a damaged share is complained about and the complaint upheld.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 with warnings.catch_warnings():
@@ -30,7 +33,8 @@ with warnings.catch_warnings():
 from typer.testing import CliRunner
 
 from govledger.api import create_app
-from govledger.apps.voting import officials
+from govledger.apps.voting import officials, queries
+from govledger.apps.voting.model import ComplainShare, ComplaintEntry, ElectionId, SharesFor
 from govledger.cli import election as election_cli
 from govledger.cli import election_officials
 from govledger.cli.common import CliState
@@ -39,8 +43,12 @@ from govledger.crypto.keyfile import seal, sealed_public, unseal
 from govledger.errors import GovledgerError
 from govledger.node.node import Node, NodeConfig
 from govledger.sdk import Client
+from govledger.voting import keyceremony
+from govledger.voting.group import from_bytes
+from govledger.voting.records import EncryptedShare, ShareComplaint
 
-from .harness import HOUR_MS, VALIDATOR_KEY, VotingChain, credential, key
+from . import world as w
+from .harness import HOUR_MS, VALIDATOR_KEY, A, Ledger, SeededRandom, VotingChain, credential, key
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"),
@@ -329,3 +337,58 @@ def test_seal_round_trip_and_refusals() -> None:
     with pytest.raises(GovledgerError) as swapped:
         unseal(json.dumps(doc).encode(), "pw", label="test/v1")
     assert swapped.value.code == "keyfile.malformed"
+
+
+# --- the guardian's side of complaints, over the in-memory ledger --------------------------------------
+
+
+def test_complaints_a_false_one_is_dismissed_and_its_share_used_a_true_one_is_upheld() -> None:
+    led = Ledger()
+    led.ok("create_election", w.create_body(led, n=3, k=2), A.official)
+    election = w.election(led)
+    rnd = queries.guardians(led.view, ElectionId(w.E))
+    assert rnd is not None
+    states = [
+        officials.new_state(election, f"guardian-{i}", "00", rnd.round, SeededRandom(i)) for i in (1, 2, 3)
+    ]
+    signers = {st.guardian: A.guardians[st.guardian - 1] for st in states}
+    for st in states:
+        led.ok("post_guardian_key", officials.key_body(st), signers[st.guardian])
+    keys = {st.guardian: st.public_key for st in states}
+    for st in states:
+        body = officials.shares_body(st, keys, SeededRandom(10 + st.guardian))
+        if st.guardian == 3:  # guardian 3's share to guardian 1 is damaged on its way
+            bad = [s if s.receiver != 1 else msgspec.structs.replace(s, c1=bytes(32)) for s in body.shares]
+            body = msgspec.structs.replace(body, shares=tuple(bad))
+        led.ok("post_shares", body, signers[st.guardian])
+    g1, g2, g3 = states
+    # guardian 2 complains about guardian 1's (good) share by mistake
+    led.ok("complain_share", ComplainShare(w.E, ShareComplaint(2, 1, "mistaken")), signers[2])
+
+    def view() -> tuple[list[ComplaintEntry], list[EncryptedShare], list[EncryptedShare]]:
+        gv = queries.guardians(led.view, ElectionId(w.E))
+        assert gv is not None
+        shares = [queries.shares_for(led.view, SharesFor(w.E, i)) for i in (1, 2)]
+        return list(gv.complaints), shares[0], shares[1]
+
+    complaints, to_1, to_2 = view()
+    found = officials.receive_shares(g1, to_1, keys, complaints)
+    assert [(c.complaint.sender, c.complaint.receiver) for c in found] == [(3, 1)]
+    assert set(g1.received) == {2}
+    assert officials.receive_shares(g2, to_2, keys, complaints) == []
+    assert set(g2.received) == {3}  # the share under complaint waits for the verdict
+    for c in found:
+        led.ok("complain_share", c, signers[1])
+    complaints, _, _ = view()
+    for accused in (g1, g3):
+        (answer,) = officials.answer_bodies(accused, complaints)
+        led.ok("answer_complaint", answer, signers[accused.guardian])
+    complaints, _, to_2 = view()
+    verdicts = {(c.complaint.sender, c.complaint.receiver): c.status for c in complaints}
+    assert verdicts == {(1, 2): "dismissed", (3, 1): "upheld"}
+    officials.receive_shares(g2, to_2, keys, complaints)
+    assert keyceremony.share_matches_commitments(from_bytes(g2.received[1]), keys[1], 2)
+    assert officials.confirm_body(g2, 3).guardian == 2 and g2.key_share
+    with pytest.raises(GovledgerError) as unchecked:
+        officials.confirm_body(g1, 3)  # guardian 3's share never verified
+    assert unchecked.value.code == "election.shares_unchecked"
