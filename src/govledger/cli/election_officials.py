@@ -599,6 +599,8 @@ def guardian_decrypt(
         d = _decryption(client, election_id)
         if tally is None:
             raise GovledgerError("election.bad_answer", "the poll closed but the node has no encrypted tally")
+        if officials.forget_other_attempts(st, d.attempt):
+            g.save(st)
         receipts = []
         for chunk in d.chunks:
             if st.guardian in chunk.sharers or chunk.challenge is not None:

@@ -226,6 +226,17 @@ def test_a_whole_election_from_the_command_line(net: Net, tmp_path: Path) -> Non
     assert first["waiting_for_quorum"] == [0] and [r["op"] for r in first["receipts"]] == [
         "post_decryption_share"
     ]
+    # the official starts a new attempt (as when a guardian of U never answers): shares again
+    restart = ok(net, "restart-decryption", "--election", E, "--key", "official-1")
+    assert restart["receipts"][0]["events"] == ["decryption_restarted"]
+    assert ok(net, "status", E)["decryption"]["attempt"] == 2
+    refused(net, "auth.missing_signers", "restart-decryption", "--election", E, "--key", "guardian-1")
+    first = guardian(net, "decrypt", "guardian-1")
+    assert first["attempt"] == 2 and [r["op"] for r in first["receipts"]] == ["post_decryption_share"]
+    held = officials.unseal_state(
+        (net.home / "guardians" / f"{E}.guardian-1.state.json").read_bytes(), PASSPHRASE
+    )
+    assert list(held.decryption_nonces) == ["2/0"]  # attempt 1's nonces can never answer: dropped
     third = guardian(net, "decrypt", "guardian-3")
     assert [r["op"] for r in third["receipts"]] == ["post_decryption_share", "post_decryption_response"]
     again = guardian(net, "decrypt", "guardian-1")

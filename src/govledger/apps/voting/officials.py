@@ -347,8 +347,13 @@ def decryption_share_body(
     return PostDecryptionShare(state.election_id, attempt, chunk, share)
 
 
-def has_nonces(state: GuardianState, attempt: int, chunk: int) -> bool:
-    return _slot(attempt, chunk) in state.decryption_nonces
+def forget_other_attempts(state: GuardianState, attempt: int) -> bool:
+    """Drop round-1 nonces of earlier decryption attempts (the official restarted): they can never
+    answer a challenge any more. True if any were dropped."""
+    stale = [slot for slot in state.decryption_nonces if not slot.startswith(f"{attempt}/")]
+    for slot in stale:
+        del state.decryption_nonces[slot]
+    return bool(stale)
 
 
 def decryption_response_body(
