@@ -362,8 +362,11 @@ def tally(
     election_id: str = typer.Argument(..., metavar="ELECTION", help="Election id."),
     url: str = URL_OPTION,
 ) -> None:
-    """The published result, option by option (proof-verified). The ledger publishes it itself when
-    the last guardian of the quorum has answered; before that this exits 2 with the phase."""
+    """The published result, option by option (proof-verified).
+
+    The ledger publishes it itself when the last guardian of the quorum has answered; before that
+    this exits 2 (`election.not_tallied`).
+    """
     with _client(ctx, url) as client:
         e = _election(client, election_id)
         if e.phase != TALLIED:
@@ -499,8 +502,11 @@ def guardian_check(
     url: str = URL_OPTION,
     timeout: float = TIMEOUT_OPTION,
 ) -> None:
-    """Verify the shares sent to this guardian, post a complaint for each bad one, and answer open
-    complaints about this guardian's own shares (the ledger adjudicates)."""
+    """Verify the shares sent to this guardian; complain about bad ones, answer complaints.
+
+    Each share that does not decrypt or match its sender's commitments becomes a complaint; open
+    complaints about this guardian's own shares are answered with a reveal (the ledger adjudicates).
+    """
     with _client(ctx, url) as client:
         g = _Guardian(ctx, client, election_id, key, state, state_passphrase)
         st = g.load()
@@ -588,9 +594,12 @@ def guardian_decrypt(
     url: str = URL_OPTION,
     timeout: float = TIMEOUT_OPTION,
 ) -> None:
-    """Counting day: post this guardian's partial decryption of the tally (round 1), and its
-    response to the joint challenge once k guardians have posted (round 3). Run it again until it
-    reports nothing left to do. Missing guardians need nothing: any k of n decrypt (ElectionGuard 2.0)."""
+    """Counting day: post this guardian's partial decryption, then its response to the challenge.
+
+    Round 1 for every chunk still short of k shares; round 3 for every chunk whose set U holds this
+    guardian, once k have posted. Run it again until it reports nothing left to do. Missing
+    guardians need nothing: any k of n decrypt (ElectionGuard 2.0).
+    """
     with _client(ctx, url) as client:
         g = _Guardian(ctx, client, election_id, key, state, state_passphrase)
         st = g.load()
