@@ -1,4 +1,5 @@
-"""Private signing keys encrypted at rest under a passphrase (scrypt + AES-256-GCM, JSON file).
+"""Private signing keys encrypted at rest under a passphrase (scrypt + AES-256-GCM, JSON file), and
+the same sealing for any other secret bytes (`seal` / `unseal`, e.g. a guardian's election state).
 
 This module owns the on-disk key file format. The file is a JSON object so an operator can see
 which key it holds (scheme, public key, key id) without the passphrase:
