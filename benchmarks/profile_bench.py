@@ -156,9 +156,9 @@ WHAT_WAS_DONE = [
     "- What is left besides the signature check (the budget's 150 µs leaves about 50 µs for it) is",
     "  spread thin, as the table shows: strict decoding with its canonical re-encoding (3 per tx), the",
     "  pre-check, execution, the tree update, the LMDB write and bookkeeping. The next steps with real",
-    "  leverage are",
-    "  structural: reusing the admission's decoded transaction and pre-check at execution (one decode",
-    "  instead of three), and compact block proposals in BFT (validators already hold the transactions).",
+    "  leverage are structural: reusing the admission's decoded transaction and pre-check at execution",
+    "  (one decode instead of three), and compact block proposals in BFT (validators already hold the",
+    "  transactions).",
 ]
 
 
