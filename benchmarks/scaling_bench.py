@@ -704,7 +704,11 @@ def history_markdown(points: Sequence[HistoryPoint]) -> list[str]:
 
 
 def draw(
-    img: Path, state: Sequence[StatePoint], blocks: Sequence[BlockPoint], history: Sequence[HistoryPoint]
+    img: Path,
+    state: Sequence[StatePoint],
+    blocks: Sequence[BlockPoint],
+    history: Sequence[HistoryPoint],
+    suffix: str = "",
 ) -> list[Path]:
     paths = [
         scaling_plot(
@@ -734,7 +738,7 @@ def draw(
                     ],
                 ),
             ],
-            img / "scaling_state.png",
+            img / f"scaling_state{suffix}.png",
             title="Cost by state size",
             xlabel="keys in state",
         ),
@@ -751,7 +755,7 @@ def draw(
                 ),
                 Panel("ms per block", [_bands("durable commit", [p.commit_ms for p in blocks])], logy=True),
             ],
-            img / "scaling_block.png",
+            img / f"scaling_block{suffix}.png",
             title="Cost by block size",
             xlabel="transactions per block",
         ),
@@ -777,7 +781,7 @@ def draw(
                     ],
                 ),
             ],
-            img / "scaling_history.png",
+            img / f"scaling_history{suffix}.png",
             title="Cost by history length",
             xlabel="blocks in history",
         ),
@@ -787,7 +791,7 @@ def draw(
     return paths
 
 
-def section(smoke: bool, *, state_budget_s: float = STATE_BUDGET_S) -> list[str]:
+def section(smoke: bool, *, state_budget_s: float = STATE_BUDGET_S, img_suffix: str = "") -> list[str]:
     started = time.perf_counter()
     if smoke:
         state_sizes, batches, rounds, per_round = [1_000, 10_000], 2, 3, 20
@@ -824,7 +828,7 @@ def section(smoke: bool, *, state_budget_s: float = STATE_BUDGET_S) -> list[str]
         with tempfile.TemporaryDirectory(prefix="scaling-plots-") as img:
             draw(Path(img), state, blocks, history)
     else:
-        draw(IMG_DIR, state, blocks, history)
+        draw(IMG_DIR, state, blocks, history, img_suffix)
     elapsed = time.perf_counter() - started
     load_after = "/".join(f"{x:.1f}" for x in os.getloadavg())
     print(
@@ -843,11 +847,11 @@ def section(smoke: bool, *, state_budget_s: float = STATE_BUDGET_S) -> list[str]
         "load, ratios within one run much less.",
         "",
         *state_markdown(state, note, batches, rounds * per_round),
-        *([] if smoke else ["![Cost by state size](img/scaling_state.png)", ""]),
+        *([] if smoke else [f"![Cost by state size](img/scaling_state{img_suffix}.png)", ""]),
         *block_markdown(blocks, verify_us, fsync_ms),
-        *([] if smoke else ["![Cost by block size](img/scaling_block.png)", ""]),
+        *([] if smoke else [f"![Cost by block size](img/scaling_block{img_suffix}.png)", ""]),
         *history_markdown(history),
-        *([] if smoke else ["![Cost by history length](img/scaling_history.png)", ""]),
+        *([] if smoke else [f"![Cost by history length](img/scaling_history{img_suffix}.png)", ""]),
     ]
     return lines
 
@@ -862,7 +866,11 @@ def main() -> int:
     )
     ap.add_argument("--write", type=Path, help="also write the section's Markdown to this file")
     args = ap.parse_args()
-    lines = section(args.smoke, state_budget_s=float("inf") if args.all_sizes else STATE_BUDGET_S)
+    lines = section(
+        args.smoke,
+        state_budget_s=float("inf") if args.all_sizes else STATE_BUDGET_S,
+        img_suffix="-large" if args.all_sizes else "",
+    )
     print("\n".join(lines))
     if args.write is not None:
         header = [
