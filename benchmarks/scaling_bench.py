@@ -80,6 +80,7 @@ IMG_DIR = ROOT / "docs" / "img"
 APP = "attest"
 BATCH = 5_000  # keys per measured tree update, as in benchmarks/smt_bench.py and the baseline
 FILL_CHUNK = 200_000  # keys per bulk-load block: large enough to amortise, small enough for memory
+LARGE_LINK = "`make bench-large` measures it: [benchmarks-large.md](benchmarks-large.md)."
 STATE_BUDGET_S = 360.0  # the state-size part may take this long in full mode (10^7 only if it fits)
 TX_EVERY = 100  # history: one block in TX_EVERY carries transactions ...
 TX_PER_BLOCK = 16  # ... this many, so inclusion proofs have a real path (log2 16 = 4 hashes)
@@ -614,7 +615,7 @@ def state_markdown(points: Sequence[StatePoint], note: str, batches: int, probes
         *rows("point read (`Storage.get`), µs", lambda p: p.read_us, "{:,.2f}"),
         "",
         f"Bulk load (cumulative): {fills}.",
-        *([note + "."] if note else []),
+        *([f"{note}. {LARGE_LINK}"] if note else []),
         "",
     ]
 
