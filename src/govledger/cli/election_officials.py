@@ -212,6 +212,15 @@ class _Guardian:
     def submit(self, op: str, body: Record, timeout: float) -> dict[str, Any]:
         return _submit(self.client, self.key, op, body, timeout)
 
+    def at_step(self, op: str) -> tuple[officials.GuardianState, Election, GuardiansView]:
+        """The state file, the election (whose phase must allow `op`) and the ceremony, same round."""
+        st = self.load()
+        e = _election(self.client, self.election_id)
+        rules.phase(e, op)
+        view = _guardians(self.client, self.election_id)
+        _same_round(st, view)
+        return st, e, view
+
 
 # --- official -------------------------------------------------------------------------------------
 
@@ -457,11 +466,7 @@ def guardian_shares(
     """Post P_i(l) encrypted to every other guardian l (all keys must be posted)."""
     with _client(ctx, url) as client:
         g = _Guardian(ctx, client, election_id, key, state, state_passphrase)
-        st = g.load()
-        e = _election(client, election_id)
-        rules.phase(e, "post_shares")
-        view = _guardians(client, election_id)
-        _same_round(st, view)
+        st, e, view = g.at_step("post_shares")
         keys = _posted_keys(view)
         missing = [i for i in range(1, len(e.guardians) + 1) if i not in keys]
         if missing:
@@ -509,11 +514,7 @@ def guardian_check(
     """
     with _client(ctx, url) as client:
         g = _Guardian(ctx, client, election_id, key, state, state_passphrase)
-        st = g.load()
-        e = _election(client, election_id)
-        rules.phase(e, "complain_share")
-        view = _guardians(client, election_id)
-        _same_round(st, view)
+        st, e, view = g.at_step("complain_share")
         raw = client.query_answer(
             "voting", "shares_for", {"election_id": election_id, "receiver": st.guardian}
         )
@@ -558,11 +559,7 @@ def guardian_confirm(
     """Compute this guardian's key share P(i) from the verified shares, keep it, and confirm."""
     with _client(ctx, url) as client:
         g = _Guardian(ctx, client, election_id, key, state, state_passphrase)
-        st = g.load()
-        e = _election(client, election_id)
-        rules.phase(e, "confirm_shares")
-        view = _guardians(client, election_id)
-        _same_round(st, view)
+        st, e, view = g.at_step("confirm_shares")
         if any(x.index == st.guardian and x.confirmed for x in view.guardians):
             raise GovledgerError("voting.already_confirmed", f"guardian {st.guardian} already confirmed")
         body = officials.confirm_body(st, len(e.guardians))
