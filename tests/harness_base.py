@@ -26,11 +26,11 @@ from typing import Any, ClassVar, Self, TypeVar
 import msgspec
 
 from govledger.apps import registry
-from govledger.codec import Record, encode
+from govledger.codec import Record, decode, encode
 from govledger.crypto.signatures import BatchVerifier, Scheme, SigningKey
 from govledger.ledger import tx as txmod
 from govledger.ledger.app import App, AppState, AppView, BlockContext, HasRole
-from govledger.ledger.block import Commit, CommitSig, Event, Receipt, Validator, precommit_sign_bytes
+from govledger.ledger.block import Block, Commit, CommitSig, Event, Receipt, Validator, precommit_sign_bytes
 from govledger.ledger.chain import Candidate, Chain, PendingBlock
 from govledger.ledger.executor import BlockOutcome, Executor
 from govledger.ledger.genesis import GenesisDoc, dump_genesis
@@ -341,6 +341,15 @@ class ChainDriver:
     def commit(self, raws: list[bytes], advance_ms: int | None = None) -> PendingBlock:
         pending = self.build(raws, advance_ms)
         self.chain.commit(pending, self.sign_commit(pending))
+        return pending
+
+    def replay(self, other: ChainDriver, raws: list[bytes], advance_ms: int | None = None) -> PendingBlock:
+        """Commit a block here, then have `other` check it as a validator does and commit it too."""
+        pending = self.commit(raws, advance_ms)
+        replayed = other.chain.execute_block(decode(pending.block_bytes, Block))
+        assert replayed.header == pending.header
+        assert replayed.receipts == pending.receipts
+        other.chain.commit(replayed, self.storage.commit(pending.header.height))
         return pending
 
     def close(self) -> None:

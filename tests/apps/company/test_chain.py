@@ -72,14 +72,6 @@ def test_the_certificate_is_proved_and_re_derivable_offline(chain: CompanyChain)
     assert certificate_data(AppView(Proven(), "company"), "ACME") == answer.result
 
 
-def _replay(a: CompanyChain, b: CompanyChain, raws: list[bytes], advance_ms: int) -> None:
-    pending = a.commit(raws, advance_ms)
-    replayed = b.chain.execute_block(decode(pending.block_bytes, Block))
-    assert replayed.header == pending.header
-    assert replayed.receipts == pending.receipts
-    b.chain.commit(replayed, a.storage.commit(pending.header.height))
-
-
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), blocks=st.integers(1, 5))
 def test_two_nodes_reach_the_same_state_root(data: st.DataObject, blocks: int) -> None:
@@ -101,7 +93,7 @@ def test_two_nodes_reach_the_same_state_root(data: st.DataObject, blocks: int) -
                     for _ in range(data.draw(st.integers(0, 5)))
                 ]
                 raws = [a.tx(op, body, *signers, nonce=next(_NONCES)) for op, body, signers in ops]
-                _replay(a, b, raws, data.draw(st.sampled_from([1000, DAY_MS, 40 * DAY_MS])))
+                a.replay(b, raws, data.draw(st.sampled_from([1000, DAY_MS, 40 * DAY_MS])))
             assert a.chain.tip.state_root == b.chain.tip.state_root
             assert a.chain.tree.root_hash(a.chain.height) == a.chain.tip.state_root
             check_invariants(dict(a.storage.scan_prefix(b"company\x00", 100_000)))
@@ -135,9 +127,9 @@ def test_a_full_lifecycle_replays_to_the_same_roots(tmp_path: Path) -> None:
             ([], 2 * YEAR_MS),  # return overdue (swept), licence suspended
         ]
         for raws, advance in steps:
-            _replay(a, b, raws, advance)
+            a.replay(b, raws, advance)
         notice = GiveStrikeOffNotice("ACME", "missing_filings", sha("n"), a.time_ms + 31 * DAY_MS)
-        _replay(a, b, [a.tx("give_strike_off_notice", notice, A.clerk, nonce=next(_NONCES))], 1000)
+        a.replay(b, [a.tx("give_strike_off_notice", notice, A.clerk, nonce=next(_NONCES))], 1000)
         pending = a.build([a.tx("strike_off", StrikeOff("ACME"), A.clerk, nonce=next(_NONCES))], 31 * DAY_MS)
         assert codes(pending.receipts) == ["ok"]
         a.chain.commit(pending, a.sign_commit(pending))

@@ -13,9 +13,7 @@ from govledger.apps.land.app import APP as LAND
 from govledger.apps.land.app import DEFAULT_POLICIES
 from govledger.apps.land.model import TitleCertificate, Transfer
 from govledger.apps.land.queries import certificate_data
-from govledger.codec import decode
 from govledger.ledger.app import AppView
-from govledger.ledger.block import Block
 from govledger.ledger.proofs import verify_state
 from govledger.ledger.state import state_key
 from govledger.node.queries import run_query
@@ -115,14 +113,6 @@ def test_a_certificate_query_is_proved_and_re_derivable_offline(chain: LandChain
     assert state_key("land", b"title/P1") in {state_key(a, k) for a, k in proven}
 
 
-def _replay(a: LandChain, b: LandChain, raws: list[bytes], advance_ms: int) -> None:
-    pending = a.commit(raws, advance_ms)
-    replayed = b.chain.execute_block(decode(pending.block_bytes, Block))
-    assert replayed.header == pending.header
-    assert replayed.receipts == pending.receipts
-    b.chain.commit(replayed, a.storage.commit(pending.header.height))
-
-
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), blocks=st.integers(1, 5))
 def test_two_nodes_reach_the_same_state_root(data: st.DataObject, blocks: int) -> None:
@@ -144,7 +134,7 @@ def test_two_nodes_reach_the_same_state_root(data: st.DataObject, blocks: int) -
                     for _ in range(data.draw(st.integers(0, 4)))
                 ]
                 raws = [a.tx(op, body, *signers) for op, body, signers in ops]
-                _replay(a, b, raws, data.draw(st.sampled_from([1000, DAY_MS])))
+                a.replay(b, raws, data.draw(st.sampled_from([1000, DAY_MS])))
             assert a.chain.tip.state_root == b.chain.tip.state_root
             assert a.chain.tree.root_hash(a.chain.height) == a.chain.tip.state_root
             everything = dict(a.storage.scan_prefix(b"land\x00", 100_000))
