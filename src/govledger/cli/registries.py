@@ -65,6 +65,23 @@ def _read(
     return answer
 
 
+def _read_listing(
+    ctx: typer.Context,
+    url: str,
+    app: str,
+    owner: tuple[str, dict[str, Any]],
+    not_found: tuple[str, str],
+    listing: tuple[str, dict[str, Any]],
+    height: int | None,
+) -> QueryAnswer:
+    """A listing (history, encumbrances) of a record that must exist, both read at one height."""
+    with state_of(ctx).client(url) as client:
+        found = client.query_answer(app, owner[0], owner[1], height=height)
+        if found.result is None:
+            raise GovledgerError(*not_found)
+        return client.query_answer(app, listing[0], listing[1], height=found.height)
+
+
 def _show(answer: QueryAnswer) -> None:
     print_json({"height": answer.height, "result": answer.result})
     say(_verified_line(answer.proof))
@@ -106,13 +123,9 @@ def land_history(
 ) -> None:
     """Every version of a parcel's title, oldest first: which operation, documents and signers."""
     not_found = _parcel(parcel_id)
-    with state_of(ctx).client(url) as client:
-        current = client.query_answer("land", "title", {"parcel_id": parcel_id}, height=height)
-        if current.result is None:
-            raise GovledgerError(*not_found)
-        params = {"parcel_id": parcel_id, "from_version": from_version, "limit": limit}
-        answer = client.query_answer("land", "history", params, height=height)
-    _show(answer)
+    params = {"parcel_id": parcel_id, "from_version": from_version, "limit": limit}
+    owner = ("title", {"parcel_id": parcel_id})
+    _show(_read_listing(ctx, url, "land", owner, not_found, ("history", params), height))
 
 
 @land_app.command("encumbrances")
@@ -124,11 +137,8 @@ def land_encumbrances(
 ) -> None:
     """The parcel's active mortgages, caveats, leases and servitudes."""
     not_found = _parcel(parcel_id)
-    with state_of(ctx).client(url) as client:
-        if client.query_answer("land", "title", {"parcel_id": parcel_id}, height=height).result is None:
-            raise GovledgerError(*not_found)
-        answer = client.query_answer("land", "encumbrances", {"parcel_id": parcel_id}, height=height)
-    _show(answer)
+    params = {"parcel_id": parcel_id}
+    _show(_read_listing(ctx, url, "land", ("title", params), not_found, ("encumbrances", params), height))
 
 
 @land_app.command("parcels-of")
@@ -198,15 +208,9 @@ def company_lifecycle(
 ) -> None:
     """Every version of the company's entry, from incorporation to dissolution."""
     not_found = _company(company_id)
-    with state_of(ctx).client(url) as client:
-        if (
-            client.query_answer("company", "company", {"company_id": company_id}, height=height).result
-            is None
-        ):
-            raise GovledgerError(*not_found)
-        params = {"company_id": company_id, "from_version": from_version, "limit": limit}
-        answer = client.query_answer("company", "history", params, height=height)
-    _show(answer)
+    params = {"company_id": company_id, "from_version": from_version, "limit": limit}
+    owner = ("company", {"company_id": company_id})
+    _show(_read_listing(ctx, url, "company", owner, not_found, ("history", params), height))
 
 
 # --- vital records ---------------------------------------------------------------------------------------
