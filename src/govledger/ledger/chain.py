@@ -8,12 +8,19 @@ Two ways a block comes into being, one way it is checked:
   every signature, re-executes, and requires the header it recomputes to equal the one received.
 Either way the result is a `PendingBlock` that `commit` writes in one LMDB transaction.
 
+One lock, `Chain.work_lock`, serialises the node's Python-heavy ledger work: admission bookkeeping
+(`Mempool.admit` outside its signature checks) and building, executing and committing blocks. Without
+it two threads trade the GIL every few microseconds and each runs markedly slower (measured on the
+closed loop: 270 to 240 us of CPU per transaction with it); signature checks release the GIL and run
+outside the lock, so they still overlap with everything else.
+
 Validator sets follow CometBFT's offset: a change recorded in block H governs block H+2. Header H
 names the set that signs it (`validators_hash`) and the one that signs H+1 (`next_validators_hash`).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -86,6 +93,7 @@ class Chain:
         self.executor = Executor(apps, authority)
         self.tree = SparseMerkleTree(storage)
         self.verifier = verifier or BatchVerifier()
+        self.work_lock = threading.Lock()
         raw = storage.genesis_bytes()
         if raw is None:
             raise GovledgerError(

@@ -3,8 +3,8 @@
 Used by `govledger bench` (a quick run) and by `make bench` (benchmarks/run.py, the full suite).
 
 The load is pre-signed `attest.record` transactions (one state write, one governance role lookup,
-one Ed25519 signature each), submitted in batches by a loader thread as fast as admission takes them
-(closed loop, saturating) for a fixed duration. Latency is measured per transaction from the moment
+one Ed25519 signature each), submitted in batches by `CLIENTS` client threads, each sending its next
+batch when its last is answered (closed loop, saturating), for a fixed duration. Latency is measured per transaction from the moment
 its batch was handed to `Node.submit` to the moment the commit listener saw its block. CPU per
 transaction is the process's CPU time (all threads) divided by committed transactions.
 
@@ -20,6 +20,8 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -38,6 +40,7 @@ from govledger.node.node import CommittedBlock, Node, NodeConfig
 
 CHAIN_ID = "bench"
 BATCH = 1000
+CLIENTS = 2
 
 
 @dataclass(frozen=True)
@@ -171,8 +174,12 @@ def run_node(
     open_loop_rate: int = 0,
     precheck: bool = True,
     workload: Workload | None = None,
+    clients: int = CLIENTS,
 ) -> NodeResult:
     """Closed loop (saturating) when `open_loop_rate` is 0, else that many tx/s on a fixed schedule.
+
+    `clients` batches may be in admission at once, as from that many API clients: one waits on its
+    signature checks while another's bookkeeping runs.
 
     `workload` defaults to `AttestWorkload`; its set-up is committed before the clock starts.
     """
@@ -186,56 +193,63 @@ def run_node(
         node = Node(
             NodeConfig(data_dir=root, block_interval_ms=200, max_block_txs=5000, precheck=precheck), validator
         )
+        # Joined at the end: a block can commit a transaction before its client hears "admitted".
         submitted_at: dict[bytes, float] = {}
-        latencies: list[float] = []
+        committed_at: dict[bytes, tuple[float, str]] = {}
+        waiting: set[bytes] = set()
         sizes: list[int] = []
-        failures: list[bytes] = []
-        done = threading.Event()
+        lock = threading.Lock()
+        drained = threading.Condition(lock)
 
         def on_commit(b: CommittedBlock) -> None:
             now = time.perf_counter()
-            sizes.append(len(b.receipts))
-            for r in b.receipts:
-                t0 = submitted_at.pop(r.tx_id, None)
-                if t0 is not None:
-                    latencies.append((now - t0) * 1000)
-                    if r.code != "ok":
-                        failures.append(r.tx_id)
+            with lock:
+                sizes.append(len(b.receipts))
+                for r in b.receipts:
+                    committed_at[r.tx_id] = (now, r.code)
+                    waiting.discard(r.tx_id)
+                if not waiting:
+                    drained.notify_all()
 
         node.add_listener(on_commit)
         node.start()
         commit_setup(node, setup)
-        sizes.clear()  # the set-up's blocks are not measured
+        with lock:
+            sizes.clear()  # the set-up's blocks are not measured
         rejected = 0
+
+        def send(batch: list[bytes]) -> None:
+            nonlocal rejected
+            t0 = time.perf_counter()
+            results = node.submit(batch)
+            with lock:
+                for r in results:
+                    if not r.ok:
+                        rejected += 1
+                        continue
+                    submitted_at[r.tx_id] = t0
+                    if r.tx_id not in committed_at:
+                        waiting.add(r.tx_id)
+
         cpu0 = time.process_time()
         start = time.perf_counter()
         deadline = start + duration_s
-        i = 0
-        tick_s = 0.05
-        per_tick = max(1, int(open_loop_rate * tick_s)) if open_loop_rate else BATCH
-        next_tick = start
-        while time.perf_counter() < deadline and i < len(raws):
-            if open_loop_rate:
-                # open loop: arrivals follow the clock, not the node's pace (load generator pacing)
-                next_tick += tick_s
-                pause = next_tick - time.perf_counter()
-                if pause > 0:
-                    time.sleep(pause)
-            batch = raws[i : i + per_tick]
-            t0 = time.perf_counter()
-            results = node.submit(batch)
-            for r in results:
-                if r.ok:
-                    submitted_at[r.tx_id] = t0
-                else:
-                    rejected += 1
-            i += len(batch)
-        # drain: wait until everything admitted is committed
-        while submitted_at and time.perf_counter() < deadline + 30:
-            done.wait(0.05)
+        if open_loop_rate:
+            _open_loop(send, raws, open_loop_rate, deadline, clients)
+        else:
+            _closed_loop(send, raws, deadline, clients)
+        with lock:  # drain: everything admitted is committed (or 30 s have passed)
+            drained.wait_for(lambda: not waiting, timeout=max(0.0, deadline + 30 - time.perf_counter()))
         elapsed = time.perf_counter() - start
         cpu = time.process_time() - cpu0
         node.stop()
+    latencies: list[float] = []
+    failed = 0
+    for tid, t0 in submitted_at.items():
+        seen = committed_at.get(tid)
+        if seen is not None:
+            latencies.append((seen[0] - t0) * 1000)
+            failed += seen[1] != "ok"
     committed = len(latencies)
     lat = sorted(latencies) or [0.0]
     return NodeResult(
@@ -248,5 +262,45 @@ def run_node(
         blocks=len(sizes),
         txs_per_block_median=statistics.median(sizes) if sizes else 0.0,
         rejected=rejected,
-        failed=len(failures),
+        failed=failed,
     )
+
+
+def _closed_loop(
+    send: Callable[[list[bytes]], None], raws: list[bytes], deadline: float, clients: int
+) -> None:
+    """`clients` threads, each submitting the next batch as soon as its previous one is answered."""
+    batches = iter(range(0, len(raws), BATCH))
+    take = threading.Lock()
+
+    def client() -> None:
+        while time.perf_counter() < deadline:
+            with take:
+                i = next(batches, None)
+            if i is None:
+                return
+            send(raws[i : i + BATCH])
+
+    threads = [threading.Thread(target=client, name=f"loadgen-{k}") for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def _open_loop(
+    send: Callable[[list[bytes]], None], raws: list[bytes], rate: int, deadline: float, clients: int
+) -> None:
+    """Arrivals follow the clock, not the node's pace: a batch every tick, handed to a free client."""
+    tick_s = 0.05
+    per_tick = max(1, int(rate * tick_s))
+    next_tick = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients, thread_name_prefix="loadgen") as pool:
+        for i in range(0, len(raws), per_tick):
+            if time.perf_counter() >= deadline:
+                break
+            next_tick += tick_s
+            pause = next_tick - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            pool.submit(send, raws[i : i + per_tick])
