@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,11 @@ from hypothesis import strategies as st
 from govledger.apps.attest.app import RecordBody, RevokeBody
 from govledger.apps.governance.model import RegisterOrg
 from govledger.codec import decode, encode
+from govledger.crypto.signatures import PublicKey
 from govledger.errors import GovledgerError
 from govledger.ledger import tx as txmod
 from govledger.ledger.block import Block, Header
+from govledger.ledger.mempool import Mempool
 
 from .conftest import DevChain, Keys, genesis_bytes, make_keys
 
@@ -88,6 +91,55 @@ def test_a_block_with_a_bad_signature_is_refused(dev: DevChain, twin: DevChain, 
     pending = dev.build([bad])  # the proposer path trusts admission; a validator re-checks
     with pytest.raises(GovledgerError) as err:
         twin.chain.execute_block(pending.block)
+    assert err.value.code == "block.bad_signature"
+
+
+def _spy_on_verifier(chain: DevChain) -> list[int]:
+    """How many signatures each `verify_many` call of this chain was asked to check."""
+    calls: list[int] = []
+    inner = chain.chain.verifier.verify_many
+
+    def spy(items: Sequence[tuple[PublicKey, bytes, bytes]]) -> list[bool]:
+        calls.append(len(items))
+        return inner(items)
+
+    chain.chain.verifier.verify_many = spy  # type: ignore[method-assign]
+    return calls
+
+
+def test_a_validator_checks_only_what_its_mempool_did_not_admit(
+    dev: DevChain, twin: DevChain, keys: Keys
+) -> None:
+    raws = [
+        dev.tx("attest", "record", RecordBody(bytes([0x20 + i]) * 32, "deed", "x"), keys.notary)
+        for i in range(3)
+    ]
+    mempool = Mempool(twin.chain)
+    assert all(r.ok for r in mempool.admit(raws[:2]))
+    calls = _spy_on_verifier(twin)
+    pending = dev.build(raws)
+    replayed = twin.chain.execute_block(pending.block, admitted=mempool.admitted)
+    assert replayed.header == pending.header
+    assert calls == [1]  # only the transaction the mempool never saw
+    calls.clear()
+    twin_without = twin.chain.execute_block(pending.block)
+    assert twin_without.header == pending.header and calls == [3]
+
+
+def test_an_admitted_payload_with_other_signature_bytes_is_still_checked(
+    dev: DevChain, twin: DevChain, keys: Keys
+) -> None:
+    raw = dev.tx("attest", "record", RecordBody(b"\x09" * 32, "deed", "x"), keys.notary)
+    mempool = Mempool(twin.chain)
+    assert mempool.admit([raw])[0].ok
+    t = txmod.decode_tx(raw)
+    sig = bytearray(t.signatures[0])
+    sig[5] ^= 0xFF
+    forged = encode(txmod.Transaction(payload=t.payload, signatures=[bytes(sig)]))
+    assert txmod.tx_id(txmod.decode_tx(forged).payload) == txmod.tx_id(t.payload)  # same id, other bytes
+    pending = dev.build([forged])
+    with pytest.raises(GovledgerError) as err:
+        twin.chain.execute_block(pending.block, admitted=mempool.admitted)
     assert err.value.code == "block.bad_signature"
 
 

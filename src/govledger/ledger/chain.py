@@ -6,6 +6,8 @@ Two ways a block comes into being, one way it is checked:
   header with the roots it computed;
 - `execute_block` (a validator, block sync, `verify-chain`): re-checks every envelope rule and
   every signature, re-executes, and requires the header it recomputes to equal the one received.
+  A transaction whose exact bytes this node's mempool already admitted (`admitted`) is not decoded
+  or signature-checked again: admission did both, on the same bytes.
 Either way the result is a `PendingBlock` that `commit` writes in one LMDB transaction.
 
 One lock, `Chain.work_lock`, serialises the node's Python-heavy ledger work: admission bookkeeping
@@ -21,7 +23,7 @@ names the set that signs it (`validators_hash`) and the one that signs H+1 (`nex
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from govledger.codec import decode, encode
@@ -57,6 +59,10 @@ class Candidate:
     raw: bytes
     tx: Transaction
     tx_id: bytes
+
+
+AdmittedLookup = Callable[[bytes], "Candidate | None"]
+"""Looks up a transaction by its exact bytes among those this node admitted (`Mempool.admitted`)."""
 
 
 @dataclass
@@ -208,7 +214,9 @@ class Chain:
         pending.dropped = dropped
         return pending
 
-    def execute_block(self, block: Block, *, verify_signatures: bool = True) -> PendingBlock:
+    def execute_block(
+        self, block: Block, *, verify_signatures: bool = True, admitted: AdmittedLookup | None = None
+    ) -> PendingBlock:
         """Check a block made elsewhere against this chain's tip; raise GovledgerError if it is invalid."""
         h = block.header
         if h.height != self.height + 1:
@@ -219,33 +227,40 @@ class Chain:
             raise GovledgerError("block.time_regressed", f"block {h.height} time is before its parent")
         if len(block.txs) > MAX_BLOCK_TXS:
             raise GovledgerError("block.too_many_txs", f"block {h.height} has more than {MAX_BLOCK_TXS} txs")
-        txs, ids = self._check_envelopes(block, verify_signatures)
+        txs, ids = self._check_envelopes(block, verify_signatures, admitted)
         pending = self._execute(h.height, h.time_ms, h.proposer, list(block.txs), txs, ids)
         if pending.header != h:
             raise GovledgerError("block.header_mismatch", _header_diff(h, pending.header))
         return pending
 
     def _check_envelopes(
-        self, block: Block, verify_signatures: bool
+        self, block: Block, verify_signatures: bool, admitted: AdmittedLookup | None
     ) -> tuple[list[Transaction], list[bytes]]:
         h = block.header.height
         txs: list[Transaction] = []
         ids: list[bytes] = []
+        unchecked: list[int] = []
         for raw in block.txs:
+            known = None if admitted is None else admitted(raw)
             try:
-                t = txmod.decode_tx(raw)
+                if known is None:
+                    t = txmod.decode_tx(raw)
+                    tid = txmod.tx_id(t.payload)
+                    unchecked.append(len(txs))
+                else:
+                    t, tid = known.tx, known.tx_id
                 txmod.check_window(t, self.chain_id, h)
             except GovledgerError as exc:
                 raise GovledgerError("block.bad_tx", f"block {h}: {exc.message}") from None
             txs.append(t)
-            ids.append(txmod.tx_id(t.payload))
+            ids.append(tid)
         if len(set(ids)) != len(ids) or self.storage.known_txs(ids):
             raise GovledgerError("block.replay", f"block {h} repeats a transaction")
-        if verify_signatures:
+        if verify_signatures and unchecked:
             items = [
-                (pk, txmod.sign_message(tid), sig)
-                for t, tid in zip(txs, ids, strict=True)
-                for pk, sig in zip(t.payload.signers, t.signatures, strict=True)
+                (pk, txmod.sign_message(ids[i]), sig)
+                for i in unchecked
+                for pk, sig in zip(txs[i].payload.signers, txs[i].signatures, strict=True)
             ]
             if not all(self.verifier.verify_many(items)):
                 raise GovledgerError("block.bad_signature", f"block {h} carries an invalid signature")

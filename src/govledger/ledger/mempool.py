@@ -58,6 +58,7 @@ class Mempool:
         self.precheck = precheck
         self._lock = threading.Lock()
         self._pending: OrderedDict[bytes, Candidate] = OrderedDict()
+        self._by_raw: dict[bytes, Candidate] = {}
         self._bytes = 0
         self._per_signer: dict[bytes, int] = {}
 
@@ -162,6 +163,7 @@ class Mempool:
         if self._per_signer.get(signer, 0) >= lim.max_per_signer:
             return Admitted(c.tx_id, "mempool.signer_limit", "too many pending transactions from this signer")
         self._pending[c.tx_id] = c
+        self._by_raw[c.raw] = c
         self._bytes += len(c.raw)
         self._per_signer[signer] = self._per_signer.get(signer, 0) + 1
         return Admitted(c.tx_id)
@@ -203,7 +205,16 @@ class Mempool:
                     removed += 1
         return removed
 
+    def admitted(self, raw: bytes) -> Candidate | None:
+        """The pending transaction with exactly these bytes: decoded, its signatures verified.
+
+        Keyed by the whole encoding, not the id: two encodings of one payload (the same id) may carry
+        different signatures, and only the bytes that were checked may skip the check.
+        """
+        return self._by_raw.get(raw)
+
     def _forget(self, c: Candidate) -> None:
+        del self._by_raw[c.raw]
         self._bytes -= len(c.raw)
         signer = c.tx.payload.signers[0].key_id()
         left = self._per_signer[signer] - 1

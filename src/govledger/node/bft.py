@@ -14,7 +14,8 @@ Ordering. Each height runs Algorithm 1 in `ConsensusCore`. The node plugs the le
   (`Mempool.peek`): a round that fails must not lose them. The block is executed once while it is
   built and the result (`PendingBlock`) is cached by header hash.
 - `validate(h, v)` decodes the block strictly and re-executes it against our tip
-  (`Chain.execute_block`: parent, time, every envelope and signature, every root); the result is
+  (`Chain.execute_block`: parent, time, every envelope and signature, every root; a transaction
+  whose exact bytes the mempool already admitted is not decoded or signature-checked twice); the result is
   cached by header hash, so a decided block is executed exactly once here.
 - `value_hash(v)` is the block's header hash, so the ledger commit's `block_hash` is the header hash
   and the decision's precommits are, unchanged, the ledger's `CommitSig`s.
@@ -119,7 +120,7 @@ from govledger.net.identity import NodeIdentity
 from govledger.net.peers import Address, PeerManager
 from govledger.node.addressbook import PeerEntry
 from govledger.node.blocksync import BlockSyncer, SyncConfig, serve_blocks
-from govledger.node.gossip import CachingVerifier, TxIngress
+from govledger.node.gossip import TxIngress
 from govledger.node.netmsg import (
     BlockRequest,
     BlockResponse,
@@ -327,10 +328,6 @@ class BftNode(Node):
 
     def __init__(self, config: NodeConfig, node_key: SigningKey, bft: BftConfig) -> None:
         super().__init__(config, node_key, require_validator=False)
-        # One verification per signature per node: admission fills the cache, validation hits it.
-        self.verifier.close()
-        self.verifier = CachingVerifier(threads=config.verify_threads)
-        self.chain.verifier = self.verifier
         self.bft = bft
         self.node_id = node_key.public_key.key_id()
         self.identity = NodeIdentity(node_key)
@@ -508,7 +505,6 @@ class BftNode(Node):
             "inbox": len(self._inbox),
             "inbox_dropped": self._inbox.dropped,
             "txin_dropped_batches": self._ingress.dropped_batches,
-            "verify_cache_hits": getattr(self.verifier, "hits", 0),
             "stats": {**self.stats, **self.bft_stats},
             "core_stats": dict(core.stats),
             "sync_stats": dict(self.syncer.stats),
@@ -823,7 +819,7 @@ class BftNode(Node):
             if header.proposer not in self.chain.validator_set(height).by_id():
                 return False
             started = time.perf_counter()
-            pending = self.chain.execute_block(block)
+            pending = self.chain.execute_block(block, admitted=self.mempool.admitted)
             self._note_exec(len(block.txs), started)
         except GovledgerError as exc:
             log.warning("refusing block %d %s: %s", height, value_hash.hex()[:12], exc.message)
@@ -843,7 +839,8 @@ class BftNode(Node):
     def _on_decide(self, d: Decide) -> None:
         pending = self._pending.pop(d.value_hash, None)
         if pending is None:  # evicted from the cache: execute again (validate said it executes)
-            pending = self.chain.execute_block(decode(d.value, Block, max_bytes=self.bft.value_bytes_max))
+            block = decode(d.value, Block, max_bytes=self.bft.value_bytes_max)
+            pending = self.chain.execute_block(block, admitted=self.mempool.admitted)
         assert pending.header.hash() == d.value_hash
         commit = Commit(
             height=d.height,
@@ -1038,7 +1035,7 @@ class BftNode(Node):
             problem = commit_problem(commit, block.header, self.chain.validator_set(h))
             if problem is not None:
                 raise GovledgerError("sync.bad_commit", problem)
-            pending = self.chain.execute_block(block)
+            pending = self.chain.execute_block(block, admitted=self.mempool.admitted)
         except GovledgerError as exc:
             log.warning("block sync: block %d from %s refused: %s", h, peer.hex()[:12], exc.message)
             self.syncer.reject(h, peer)

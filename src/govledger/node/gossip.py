@@ -1,4 +1,4 @@
-"""Transaction gossip between mempools, and verifying each transaction signature once per node.
+"""Transaction gossip between mempools.
 
 Theory of operation
 ===================
@@ -17,74 +17,22 @@ admission verifies signatures (about 100 us each) and pre-checks against state. 
 (`batches_max`); when full, new batches are dropped and counted, which is the backpressure a slow
 validator applies to fast peers.
 
-Signatures once. Every transaction signature is checked at admission; a validator then checks the
-whole block again when it validates a proposal (`Chain.execute_block`). `CachingVerifier` remembers
-(bounded, FIFO) the (key, message, signature) triples that verified, so the second check of a
-transaction this node already admitted is a dictionary hit. Only successes are cached, and
-verification is a pure function of the triple, so the cache cannot change any outcome.
+Signatures once. Every transaction signature is checked at admission; when this node validates a
+proposal, `Chain.execute_block` takes the transactions whose exact bytes the mempool holds
+(`Mempool.admitted`) as already decoded and checked, so a transaction costs one decoding and one
+signature check per node, not two.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict, deque
-from collections.abc import Callable, Sequence
-from typing import Final
+from collections import deque
+from collections.abc import Callable
 
-from govledger.crypto.signatures import BatchVerifier, PublicKey
-
-__all__ = ["CachingVerifier", "TxIngress"]
+__all__ = ["TxIngress"]
 
 log = logging.getLogger("govledger.node.gossip")
-
-VERIFIED_CACHE_MAX: Final = 200_000
-"""~250 bytes per entry: about 50 MB at the bound; two blocks of 10,000 txs fit many times over."""
-
-_Item = tuple[PublicKey, bytes, bytes]
-
-
-class CachingVerifier(BatchVerifier):
-    """A `BatchVerifier` that skips triples it has already seen verify. Thread-safe."""
-
-    def __init__(self, threads: int = 2, chunk: int = 256, cache_max: int = VERIFIED_CACHE_MAX) -> None:
-        super().__init__(threads, chunk)
-        assert cache_max > 0
-        self._cache_max = cache_max
-        self._ok: OrderedDict[tuple[int, bytes, bytes, bytes], None] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    @staticmethod
-    def _key(item: _Item) -> tuple[int, bytes, bytes, bytes] | None:
-        try:
-            pk, message, signature = item
-            return (int(pk.scheme), bytes(pk.key), bytes(message), bytes(signature))
-        except (TypeError, ValueError, AttributeError):
-            return None
-
-    def verify_many(self, items: Sequence[_Item]) -> list[bool]:
-        keys = [self._key(item) for item in items]
-        out: list[bool | None] = [None] * len(items)
-        with self._lock:
-            for i, k in enumerate(keys):
-                if k is not None and k in self._ok:
-                    out[i] = True
-        todo = [i for i, r in enumerate(out) if r is None]
-        self.hits += len(items) - len(todo)
-        self.misses += len(todo)
-        if todo:
-            results = super().verify_many([items[i] for i in todo])
-            with self._lock:
-                for i, ok in zip(todo, results, strict=True):
-                    out[i] = ok
-                    k = keys[i]
-                    if ok and k is not None:
-                        self._ok[k] = None
-                while len(self._ok) > self._cache_max:
-                    self._ok.popitem(last=False)
-        return [bool(r) for r in out]
 
 
 class TxIngress:
