@@ -3,10 +3,11 @@
 Used by `govledger bench` (a quick run) and by `make bench` (benchmarks/run.py, the full suite).
 
 The load is pre-signed `attest.record` transactions (one state write, one governance role lookup,
-one Ed25519 signature each), submitted in batches by `CLIENTS` client threads, each sending its next
-batch when its last is answered (closed loop, saturating), for a fixed duration. Latency is measured per transaction from the moment
-its batch was handed to `Node.submit` to the moment the commit listener saw its block. CPU per
-transaction is the process's CPU time (all threads) divided by committed transactions.
+one Ed25519 signature each), submitted in batches by `CLIENTS` client thread(s), each sending its next
+batch when its last is answered (closed loop, saturating), for a fixed duration. Latency is measured
+per transaction from the moment its batch was handed to `Node.submit` to the moment the commit
+listener saw its block. CPU per transaction is the process's CPU time (all threads) divided by
+committed transactions.
 
 Another load (benchmarks/land_bench.py: land transfers) is a `Workload`: its genesis, the set-up it
 needs committed before the clock starts, and its pre-signed measured transactions; `run_node` times
@@ -40,7 +41,7 @@ from govledger.node.node import CommittedBlock, Node, NodeConfig
 
 CHAIN_ID = "bench"
 BATCH = 1000
-CLIENTS = 2
+CLIENTS = 1  # measured: a second client adds CPU per tx (more GIL hand-overs), not throughput
 
 
 @dataclass(frozen=True)
