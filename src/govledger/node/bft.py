@@ -794,8 +794,8 @@ class BftNode(Node):
         assert height == self.chain.height + 1
         candidates = self.mempool.peek(self._block_txs_max(), self.bft.block_bytes_max)
         now_ms = int(time.time() * 1000)
+        started = time.perf_counter()
         with self.chain.work_lock:  # see ledger.chain: one Python-heavy ledger step at a time
-            started = time.perf_counter()  # the build's own pace, not the wait for the lock
             pending = self.chain.build_block(candidates, now_ms, self.node_id)
         self._note_exec(len(candidates), started)
         if pending.dropped:  # expired or already committed: they can never enter a block
@@ -819,8 +819,8 @@ class BftNode(Node):
                 return False
             if header.proposer not in self.chain.validator_set(height).by_id():
                 return False
+            started = time.perf_counter()
             with self.chain.work_lock:  # see ledger.chain: one Python-heavy ledger step at a time
-                started = time.perf_counter()
                 pending = self.chain.execute_block(block, admitted=self.mempool.admitted)
             self._note_exec(len(block.txs), started)
         except GovledgerError as exc:
