@@ -795,8 +795,7 @@ class BftNode(Node):
         candidates = self.mempool.peek(self._block_txs_max(), self.bft.block_bytes_max)
         now_ms = int(time.time() * 1000)
         started = time.perf_counter()
-        with self.chain.work_lock:  # see ledger.chain: one Python-heavy ledger step at a time
-            pending = self.chain.build_block(candidates, now_ms, self.node_id)
+        pending = self.chain.build_block(candidates, now_ms, self.node_id)
         self._note_exec(len(candidates), started)
         if pending.dropped:  # expired or already committed: they can never enter a block
             self.mempool.remove([tid for tid, _ in pending.dropped])
@@ -820,8 +819,7 @@ class BftNode(Node):
             if header.proposer not in self.chain.validator_set(height).by_id():
                 return False
             started = time.perf_counter()
-            with self.chain.work_lock:  # see ledger.chain: one Python-heavy ledger step at a time
-                pending = self.chain.execute_block(block, admitted=self.mempool.admitted)
+            pending = self.chain.execute_block(block, admitted=self.mempool.admitted)
             self._note_exec(len(block.txs), started)
         except GovledgerError as exc:
             log.warning("refusing block %d %s: %s", height, value_hash.hex()[:12], exc.message)
@@ -842,8 +840,7 @@ class BftNode(Node):
         pending = self._pending.pop(d.value_hash, None)
         if pending is None:  # evicted from the cache: execute again (validate said it executes)
             block = decode(d.value, Block, max_bytes=self.bft.value_bytes_max)
-            with self.chain.work_lock:  # see ledger.chain: one Python-heavy ledger step at a time
-                pending = self.chain.execute_block(block, admitted=self.mempool.admitted)
+            pending = self.chain.execute_block(block, admitted=self.mempool.admitted)
         assert pending.header.hash() == d.value_hash
         commit = Commit(
             height=d.height,
@@ -856,8 +853,7 @@ class BftNode(Node):
 
     def _commit_block(self, pending: PendingBlock, commit: Commit) -> None:
         h = pending.header.height
-        with self.chain.work_lock:  # see ledger.chain: one Python-heavy ledger step at a time
-            self.chain.commit(pending, commit)
+        self.chain.commit(pending, commit)
         self.mempool.remove(pending.tx_ids)
         assert self._proposer is not None
         self._proposer = self._proposer.next_height(self._consensus_set(self.chain.validator_set(h + 1)))
@@ -1039,8 +1035,7 @@ class BftNode(Node):
             problem = commit_problem(commit, block.header, self.chain.validator_set(h))
             if problem is not None:
                 raise GovledgerError("sync.bad_commit", problem)
-            with self.chain.work_lock:  # see ledger.chain: one Python-heavy ledger step at a time
-                pending = self.chain.execute_block(block, admitted=self.mempool.admitted)
+            pending = self.chain.execute_block(block, admitted=self.mempool.admitted)
         except GovledgerError as exc:
             log.warning("block sync: block %d from %s refused: %s", h, peer.hex()[:12], exc.message)
             self.syncer.reject(h, peer)
