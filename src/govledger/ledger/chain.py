@@ -10,19 +10,12 @@ Two ways a block comes into being, one way it is checked:
   or signature-checked again: admission did both, on the same bytes.
 Either way the result is a `PendingBlock` that `commit` writes in one LMDB transaction.
 
-One lock, `Chain.work_lock`, serialises the node's Python-heavy ledger work: admission bookkeeping
-(`Mempool.admit` outside its signature checks) and building, executing and committing blocks. Without
-it two threads trade the GIL every few microseconds and each runs markedly slower (measured on the
-closed loop: 270 to 240 us of CPU per transaction with it); signature checks release the GIL and run
-outside the lock, so they still overlap with everything else.
-
 Validator sets follow CometBFT's offset: a change recorded in block H governs block H+2. Header H
 names the set that signs it (`validators_hash`) and the one that signs H+1 (`next_validators_hash`).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -99,7 +92,6 @@ class Chain:
         self.executor = Executor(apps, authority)
         self.tree = SparseMerkleTree(storage)
         self.verifier = verifier or BatchVerifier()
-        self.work_lock = threading.Lock()
         raw = storage.genesis_bytes()
         if raw is None:
             raise GovledgerError(

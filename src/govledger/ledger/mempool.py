@@ -10,8 +10,7 @@ Admission of a batch, cheapest check first so junk costs little:
 6. optionally the pre-check against committed state (authorisation and the app's `check`, not its
    `apply`), so that a transaction that would certainly fail is refused now rather than committed
    as a failure.
-Accepted transactions are ordered first come, first served. Steps 1-4 and 6 hold the chain's
-`work_lock` (see `ledger.chain`); step 5 runs outside it.
+Accepted transactions are ordered first come, first served.
 """
 
 from __future__ import annotations
@@ -77,15 +76,13 @@ class Mempool:
         if len(raws) > MAX_BATCH:
             raise GovledgerError("mempool.batch_too_large", f"a batch holds at most {MAX_BATCH} transactions")
         results: list[Admitted | None] = [None] * len(raws)
-        with self.chain.work_lock:
-            decoded = self._drop_known(self._decode(raws, results), results)
-        decoded = self._verify(decoded, results)  # outside the lock: it waits on the GIL-free pool
-        with self.chain.work_lock:
-            if self.precheck if precheck is None else precheck:
-                decoded = self._precheck(decoded, results, self.chain.height + 1)
-            with self._lock:
-                for i, c in decoded:
-                    results[i] = self._insert(c)
+        decoded = self._drop_known(self._decode(raws, results), results)
+        decoded = self._verify(decoded, results)
+        if self.precheck if precheck is None else precheck:
+            decoded = self._precheck(decoded, results, self.chain.height + 1)
+        with self._lock:
+            for i, c in decoded:
+                results[i] = self._insert(c)
         return [r if r is not None else Admitted(b"", "internal", "unprocessed") for r in results]
 
     def _decode(self, raws: Sequence[bytes], results: list[Admitted | None]) -> list[tuple[int, Candidate]]:

@@ -70,6 +70,7 @@ class Node:
         self._thread: threading.Thread | None = None
         self._first_pending_at: float | None = None
         self._last_block_at = time.monotonic()
+        self._produce_lock = threading.Lock()
         self.stats = {"blocks": 0, "txs": 0, "failed_txs": 0}
         vs = self.chain.validator_set(self.chain.height + 1)
         # A BFT node (node/bft.py) may be a full node, or a validator not in the current set.
@@ -148,7 +149,7 @@ class Node:
 
     def produce_block(self, time_ms: int | None = None) -> CommittedBlock | None:
         """Cut, execute, sign and commit one block from the mempool (also used directly by tests)."""
-        with self.chain.work_lock:
+        with self._produce_lock:
             started = time.perf_counter()
             candidates = self.mempool.take(self.config.max_block_txs)
             with self._wake:
