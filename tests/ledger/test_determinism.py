@@ -170,6 +170,20 @@ def test_a_block_replaying_a_committed_transaction_is_refused(
     assert err.value.code == "block.replay"
 
 
+def test_storage_refuses_a_block_repeating_a_committed_transaction_and_writes_nothing(
+    dev: DevChain, keys: Keys
+) -> None:
+    first = dev.commit([dev.tx("attest", "record", RecordBody(b"\x0d" * 32, "deed", "x"), keys.notary)])
+    second = dev.build([dev.tx("attest", "record", RecordBody(b"\x0e" * 32, "deed", "y"), keys.notary)])
+    second.tx_ids = [*second.tx_ids, first.tx_ids[0]]  # defence in depth below the chain's own checks
+    state_key = next(iter(second.outcome.buffer.writes))
+    with pytest.raises(GovledgerError) as err:
+        dev.chain.commit(second, dev.sign_commit(second))
+    assert err.value.code == "storage.replay"
+    assert dev.storage.height() == first.header.height
+    assert dev.storage.get(state_key) is None and dev.storage.block(second.header.height) is None
+
+
 def test_wrong_parent_is_refused(dev: DevChain, twin: DevChain) -> None:
     pending = dev.build([])
     with pytest.raises(GovledgerError) as err:

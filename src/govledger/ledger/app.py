@@ -268,10 +268,11 @@ def decode_body(op: Operation[B], raw: bytes) -> B:
 
 def event(app: str, kind: str, subject: str, /, **attributes: EventValue | bytes) -> Event:
     """An event; bytes attributes (key ids, digests) are stored as lower-case hex."""
-    attrs: dict[str, EventValue] = {
-        k: v.hex() if isinstance(v, bytes) else v for k, v in sorted(attributes.items())
-    }
-    return Event(app=app, kind=kind, subject=subject, attributes=attrs)
+    attrs: dict[str, EventValue] = {}
+    for k in sorted(attributes) if len(attributes) > 1 else attributes:  # one event per tx: keep it cheap
+        v = attributes[k]
+        attrs[k] = v.hex() if isinstance(v, bytes) else v
+    return Event(app, kind, subject, attrs)
 
 
 def to_builtins(value: Any) -> Any:

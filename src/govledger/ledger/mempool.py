@@ -59,6 +59,8 @@ class Mempool:
         self._pending: OrderedDict[bytes, Candidate] = OrderedDict()
         self._by_raw: dict[bytes, Candidate] = {}
         self._bytes = 0
+        # keyed by the first signer's public key bytes: `check_shape` fixes each scheme's key size,
+        # so equal bytes are the same key, and no key id is hashed per transaction
         self._per_signer: dict[bytes, int] = {}
 
     def __len__(self) -> int:
@@ -156,7 +158,7 @@ class Mempool:
         lim = self.limits
         if len(self._pending) >= lim.max_txs or self._bytes + len(c.raw) > lim.max_bytes:
             return Admitted(c.tx_id, "mempool.full", "the mempool is full; retry later")
-        signer = c.tx.payload.signers[0].key_id()
+        signer = c.tx.payload.signers[0].key
         if self._per_signer.get(signer, 0) >= lim.max_per_signer:
             return Admitted(c.tx_id, "mempool.signer_limit", "too many pending transactions from this signer")
         self._pending[c.tx_id] = c
@@ -213,7 +215,7 @@ class Mempool:
     def _forget(self, c: Candidate) -> None:
         del self._by_raw[c.raw]
         self._bytes -= len(c.raw)
-        signer = c.tx.payload.signers[0].key_id()
+        signer = c.tx.payload.signers[0].key
         left = self._per_signer[signer] - 1
         if left:
             self._per_signer[signer] = left
