@@ -45,18 +45,22 @@ def _decoder(type_: Any) -> msgspec.msgpack.Decoder[Any]:
 
 def decode(data: bytes, type_: type[T], max_bytes: int = MAX_DECODE_BYTES_DEFAULT) -> T:
     """Decode canonical bytes into `type_` or raise CodecError with a clear reason."""
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise CodecError("codec.not_bytes", f"expected bytes, got {type(data).__name__}")
+    # Every transaction passes here three times: the checks are ordered and written for bytes.
+    if type(data) is not bytes:
+        if not isinstance(data, bytearray | memoryview):
+            raise CodecError("codec.not_bytes", f"expected bytes, got {type(data).__name__}")
+        data = bytes(data)
     if len(data) > max_bytes:
         raise CodecError("codec.oversize", f"input of {len(data)} bytes exceeds the limit of {max_bytes}")
+    dec = _decoders.get(type_) or _decoder(type_)
     try:
-        value = _decoder(type_).decode(data)
+        value = dec.decode(data)
     except msgspec.ValidationError as exc:
         raise CodecError("codec.invalid", f"does not match {_type_name(type_)}: {exc}") from None
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         # msgspec surfaces invalid UTF-8 in map keys as UnicodeDecodeError, not DecodeError
         raise CodecError("codec.malformed", f"malformed MessagePack: {exc}") from None
-    if _encoder.encode(value) != bytes(data):
+    if _encoder.encode(value) != data:
         raise CodecError("codec.not_canonical", f"{_type_name(type_)} is not in canonical encoding")
     return value  # type: ignore[no-any-return]
 
