@@ -22,8 +22,13 @@ T = TypeVar("T")
 MAX_DECODE_BYTES_DEFAULT = 1 << 20
 
 
-class Record(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Base of every canonical wire type."""
+class Record(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    """Base of every canonical wire type.
+
+    Not tracked by the cyclic garbage collector (`gc=False`, inherited): records are immutable data
+    that never form reference cycles, and a node creates several per transaction, each of which
+    would otherwise count towards, and be scanned by, every collection.
+    """
 
 
 _encoder = msgspec.msgpack.Encoder(order="deterministic")

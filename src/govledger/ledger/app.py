@@ -151,14 +151,15 @@ def _check_requirement_node(req: Requirement) -> None:
 
 
 # Contexts are msgspec Structs, not dataclasses: two are built per transaction, and a frozen
-# dataclass costs about four times as much to construct.
-class BlockContext(msgspec.Struct, frozen=True):
+# dataclass costs about four times as much to construct. `gc=False`: plain data, never in a cycle,
+# so the cyclic collector need not track (and rescan) them.
+class BlockContext(msgspec.Struct, frozen=True, gc=False):
     chain_id: str
     height: int
     time_ms: int
 
 
-class TxContext(msgspec.Struct, frozen=True):
+class TxContext(msgspec.Struct, frozen=True, gc=False):
     chain_id: str
     height: int
     time_ms: int

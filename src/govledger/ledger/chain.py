@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import msgspec
+
 from govledger.codec import decode, encode
 from govledger.crypto.signatures import BatchVerifier
 from govledger.crypto.smt import SparseMerkleTree, TreeUpdate
@@ -45,9 +47,11 @@ from govledger.ledger.tx import Transaction
 MAX_BLOCK_TXS = 10_000
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A transaction the mempool admitted: decoded, id computed, signatures already verified."""
+class Candidate(msgspec.Struct, frozen=True, gc=False):
+    """A transaction the mempool admitted: decoded, id computed, signatures already verified.
+
+    A msgspec Struct kept out of the cyclic collector: one is built per admitted transaction.
+    """
 
     raw: bytes
     tx: Transaction

@@ -20,6 +20,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import msgspec
+
 from govledger.errors import GovledgerError
 from govledger.ledger import tx as txmod
 from govledger.ledger.app import BlockContext
@@ -36,8 +38,7 @@ class MempoolLimits:
     max_per_signer: int = 20_000
 
 
-@dataclass(frozen=True)
-class Admitted:
+class Admitted(msgspec.Struct, frozen=True, gc=False):  # one per submitted transaction
     tx_id: bytes
     code: str = OK  # "ok" or a stable rejection code
     message: str = ""
