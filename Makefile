@@ -8,7 +8,7 @@ PORT ?= 8000
 SEED ?=
 SEEDS ?= 300
 
-.PHONY: run test install install-test install-bench postgres lint typecheck bench bench-large bench-smoke sim soak clean
+.PHONY: run test install install-test install-bench postgres lint typecheck bench bench-large bench-smoke instructions sim soak clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ bench: install-bench postgres
 ## the state-size curve up to 10^7 keys (about 15 min), written to docs/benchmarks-large.md
 bench-large: install-bench
 	$(PY) -m benchmarks.scaling_bench --all-sizes --write docs/benchmarks-large.md
+
+## instructions per transaction outside signature checks (callgrind, about 4 min): a figure the
+## machine's noise cannot move, for judging small changes; A/B another tree with SRC=/path/to/src
+instructions: install-bench
+	$(PY) -m benchmarks.instructions $(if $(SRC),--src $(SRC) --src src)
 
 bench-smoke: install-bench postgres
 	$(PY) -m benchmarks.run --smoke
