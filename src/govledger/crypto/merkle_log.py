@@ -80,8 +80,20 @@ def _range_root(leaf_hashes: Sequence[bytes], start: int, end: int) -> bytes:
 
 
 def root_from_leaf_hashes(leaf_hashes: Sequence[bytes]) -> bytes:
-    """MTH of the tree whose leaves have these hashes."""
-    return _range_root(leaf_hashes, 0, len(leaf_hashes))
+    """MTH of the tree whose leaves have these hashes (every block's tx and result roots).
+
+    Level by level, an odd last node promoted unchanged: the same tree as RFC 9162's recursion
+    (its left subtrees are perfect), but one comprehension per level instead of a loop per leaf.
+    """
+    if not leaf_hashes:
+        return EMPTY_ROOT
+    level = list(leaf_hashes)
+    while len(level) > 1:
+        paired = [_sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
+        if len(level) & 1:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
 
 
 def inclusion_proof(leaf_hashes: Sequence[bytes], index: int) -> list[bytes]:
