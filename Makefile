@@ -65,6 +65,10 @@ bench-large: install-bench
 ## instructions per transaction outside signature checks (callgrind, about 4 min): a figure the
 ## machine's noise cannot move, for judging small changes; A/B another tree with SRC=/path/to/src
 instructions: install-bench
+	@command -v valgrind >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
 	$(PY) -m benchmarks.instructions $(if $(SRC),--src $(SRC) --src src)
 
 bench-smoke: install-bench postgres
