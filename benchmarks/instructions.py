@@ -58,14 +58,25 @@ def run_workload(path: Path, count: int) -> None:
     """The measured work (the child's body): admit and commit `count` transactions, every one ok."""
     from govledger.crypto import signatures
     from govledger.ledger import storage
-    from govledger.node.devnet import init_chain
-    from govledger.node.node import Node, NodeConfig
 
     def all_valid(self: signatures.BatchVerifier, items: Sequence[object]) -> list[bool]:
         return [True] * len(items)
 
+    # Patched for this call only: the tests run it in their own process.
+    verify_many, map_size = signatures.BatchVerifier.verify_many, storage.MAP_SIZE_BYTES
     signatures.BatchVerifier.verify_many = all_valid  # type: ignore[method-assign]
     storage.MAP_SIZE_BYTES = 1 << 30  # valgrind cannot reserve the node's 1 TiB of address space
+    try:
+        _commit_all(path, count)
+    finally:
+        signatures.BatchVerifier.verify_many = verify_many  # type: ignore[method-assign]
+        storage.MAP_SIZE_BYTES = map_size
+
+
+def _commit_all(path: Path, count: int) -> None:
+    from govledger.node.devnet import init_chain
+    from govledger.node.node import Node, NodeConfig
+
     work = decode(path.read_bytes(), Workload, max_bytes=1 << 30)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
