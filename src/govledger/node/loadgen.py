@@ -3,8 +3,8 @@
 Used by `govledger bench` (a quick run) and by `make bench` (benchmarks/run.py, the full suite).
 
 The load is pre-signed `attest.record` transactions (one state write, one governance role lookup,
-one Ed25519 signature each), submitted in batches by `CLIENTS` client thread(s), each sending its next
-batch when its last is answered (closed loop, saturating), for a fixed duration. Latency is measured
+one Ed25519 signature each), submitted in batches by one client, sending its next batch when its
+last is answered (closed loop, saturating), for a fixed duration. Latency is measured
 per transaction from the moment its batch was handed to `Node.submit` to the moment the commit
 listener saw its block. CPU per transaction is the process's CPU time (all threads) divided by
 committed transactions.
@@ -41,7 +41,6 @@ from govledger.node.node import CommittedBlock, Node, NodeConfig
 
 CHAIN_ID = "bench"
 BATCH = 1000
-CLIENTS = 1  # measured: a second client adds CPU per tx (more GIL hand-overs), not throughput
 
 
 @dataclass(frozen=True)
@@ -175,12 +174,8 @@ def run_node(
     open_loop_rate: int = 0,
     precheck: bool = True,
     workload: Workload | None = None,
-    clients: int = CLIENTS,
 ) -> NodeResult:
     """Closed loop (saturating) when `open_loop_rate` is 0, else that many tx/s on a fixed schedule.
-
-    `clients` batches may be in admission at once, as from that many API clients: one waits on its
-    signature checks while another's bookkeeping runs.
 
     `workload` defaults to `AttestWorkload`; its set-up is committed before the clock starts.
     """
@@ -236,9 +231,9 @@ def run_node(
         start = time.perf_counter()
         deadline = start + duration_s
         if open_loop_rate:
-            _open_loop(send, raws, open_loop_rate, deadline, clients)
+            _open_loop(send, raws, open_loop_rate, deadline)
         else:
-            _closed_loop(send, raws, deadline, clients)
+            _closed_loop(send, raws, deadline)
         with lock:  # drain: everything admitted is committed (or 30 s have passed)
             drained.wait_for(lambda: not waiting, timeout=max(0.0, deadline + 30 - time.perf_counter()))
         elapsed = time.perf_counter() - start
@@ -267,36 +262,22 @@ def run_node(
     )
 
 
-def _closed_loop(
-    send: Callable[[list[bytes]], None], raws: list[bytes], deadline: float, clients: int
-) -> None:
-    """`clients` threads, each submitting the next batch as soon as its previous one is answered."""
-    batches = iter(range(0, len(raws), BATCH))
-    take = threading.Lock()
-
-    def client() -> None:
-        while time.perf_counter() < deadline:
-            with take:
-                i = next(batches, None)
-            if i is None:
-                return
-            send(raws[i : i + BATCH])
-
-    threads = [threading.Thread(target=client, name=f"loadgen-{k}") for k in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+def _closed_loop(send: Callable[[list[bytes]], None], raws: list[bytes], deadline: float) -> None:
+    """One client: the next batch as soon as the previous one is answered (a second client was
+    measured to add CPU per transaction, through more GIL hand-overs, and no throughput)."""
+    for i in range(0, len(raws), BATCH):
+        if time.perf_counter() >= deadline:
+            return
+        send(raws[i : i + BATCH])
 
 
-def _open_loop(
-    send: Callable[[list[bytes]], None], raws: list[bytes], rate: int, deadline: float, clients: int
-) -> None:
-    """Arrivals follow the clock, not the node's pace: a batch every tick, handed to a free client."""
+def _open_loop(send: Callable[[list[bytes]], None], raws: list[bytes], rate: int, deadline: float) -> None:
+    """Arrivals follow the clock, not the node's pace: a batch every tick, handed to the sender
+    thread, so a slow admission queues batches instead of delaying the clock."""
     tick_s = 0.05
     per_tick = max(1, int(rate * tick_s))
     next_tick = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients, thread_name_prefix="loadgen") as pool:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="loadgen") as pool:
         for i in range(0, len(raws), per_tick):
             if time.perf_counter() >= deadline:
                 break
