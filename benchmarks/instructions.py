@@ -143,6 +143,10 @@ def main() -> int:
         print("valgrind is not installed (Debian package valgrind)", file=sys.stderr)
         return 2
     srcs = args.src or [Path(__file__).resolve().parent.parent / "src"]
+    missing = [str(src) for src in srcs if not (src / "govledger" / "__init__.py").is_file()]
+    if missing:
+        print(f"not a src/ tree holding govledger: {', '.join(missing)}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "workload.msgpack"
         prepare(data)
