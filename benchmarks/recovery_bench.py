@@ -38,7 +38,7 @@ def fill(path: Path, count: int) -> None:
     """Child: fill, then commit durably forever, printing 'filled' once the target is reached."""
     from govledger.crypto.signatures import Scheme, SigningKey
     from govledger.ledger.chain import Candidate
-    from govledger.ledger.tx import decode_tx, tx_id
+    from govledger.ledger.tx import decode_tx
     from govledger.node.devnet import init_chain
     from govledger.node.loadgen import bench_genesis, presign
 
@@ -61,7 +61,7 @@ def fill(path: Path, count: int) -> None:
         cands = []
         for raw in raws:
             t = decode_tx(raw)
-            cands.append(Candidate(raw, t, tx_id(t.payload)))
+            cands.append(Candidate.of(raw, t))
         pending = chain.build_block(cands, int(time.time() * 1000), validator.public_key.key_id())
         chain.commit(pending, None)
         done += block

@@ -68,7 +68,7 @@ from govledger.ledger.block import (
 from govledger.ledger.chain import Candidate, Chain, PendingBlock
 from govledger.ledger.executor import BlockOutcome
 from govledger.ledger.proofs import StateProof, TxProof, verify_state, verify_tx
-from govledger.ledger.state import BlockBuffer, state_key, state_key_hash, value_hash
+from govledger.ledger.state import BlockBuffer, iter_changes, state_key, state_key_hash, value_hash
 from govledger.ledger.storage import Storage
 from govledger.node.devnet import init_chain
 from govledger.node.loadgen import CHAIN_ID, bench_genesis, presign
@@ -151,7 +151,7 @@ def candidates(raws: Sequence[bytes]) -> list[Candidate]:
     out = []
     for raw in raws:
         t = txmod.decode_tx(raw)
-        out.append(Candidate(raw, t, txmod.tx_id(t.payload)))
+        out.append(Candidate.of(raw, t))
     return out
 
 
@@ -238,6 +238,7 @@ class StateLoader:
             receipts=[],
             tx_ids=[],
             outcome=BlockOutcome(receipts=[], buffer=buffer, end_block_events=[]),
+            state_writes=dict(iter_changes(writes)),
             tree=tree,
             next_next_valset=chain.validator_set(height + 1),  # bulk writes leave the set in state alone
         )

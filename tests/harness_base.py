@@ -330,7 +330,7 @@ class ChainDriver:
         cands = []
         for raw in raws:
             t = txmod.decode_tx(raw)
-            cands.append(Candidate(raw=raw, tx=t, tx_id=txmod.tx_id(t.payload)))
+            cands.append(Candidate.of(raw, t))
         return self.chain.build_block(cands, self.time_ms, kid(self.validator))
 
     def sign_commit(self, pending: PendingBlock) -> Commit:

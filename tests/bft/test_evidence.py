@@ -23,7 +23,7 @@ from govledger.ledger.block import Receipt, Validator
 from govledger.ledger.chain import Candidate, Chain
 from govledger.ledger.state import state_key
 from govledger.ledger.storage import Storage
-from govledger.ledger.tx import Transaction, tx_id
+from govledger.ledger.tx import Transaction
 from tests.bft.harness import CHAIN_ID, Net, make_net
 
 
@@ -34,7 +34,7 @@ class Ledger:
         self.chain = Chain(self.storage, registry.apps(), registry.authority())
 
     def run(self, *txs: Transaction) -> list[Receipt]:
-        cands = [Candidate(encode(t), t, tx_id(t.payload)) for t in txs]
+        cands = [Candidate.of(encode(t), t) for t in txs]
         pending = self.chain.build_block(cands, self.chain.tip.time_ms + 1, b"")
         self.chain.commit(pending, None)
         return pending.receipts

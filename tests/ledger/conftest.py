@@ -109,7 +109,7 @@ class DevChain:
         out = []
         for raw in raws:
             t = txmod.decode_tx(raw)
-            out.append(Candidate(raw=raw, tx=t, tx_id=txmod.tx_id(t.payload)))
+            out.append(Candidate.of(raw, t))
         return out
 
     def build(self, raws: list[bytes]) -> PendingBlock:

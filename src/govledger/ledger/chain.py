@@ -42,7 +42,7 @@ from govledger.ledger.executor import BlockOutcome, Executor
 from govledger.ledger.genesis import VALIDATORS_APP, VALIDATORS_KEY, parse_genesis
 from govledger.ledger.state import BlockBuffer, TxBuffer, iter_changes, state_key, state_key_hash, value_hash
 from govledger.ledger.storage import BlockWrite, Storage
-from govledger.ledger.tx import Transaction
+from govledger.ledger.tx import SignerKeys, Transaction
 
 MAX_BLOCK_TXS = 10_000
 
@@ -56,6 +56,12 @@ class Candidate(msgspec.Struct, frozen=True, gc=False):
     raw: bytes
     tx: Transaction
     tx_id: bytes
+    signers: SignerKeys
+
+    @classmethod
+    def of(cls, raw: bytes, tx: Transaction) -> Candidate:
+        """`tx` is `raw` decoded by `tx.decode_tx` (its shape checked); computes its id and key ids."""
+        return cls(raw, tx, txmod.tx_id(tx.payload), txmod.signer_keys(tx))
 
 
 AdmittedLookup = Callable[[bytes], "Candidate | None"]
@@ -69,6 +75,7 @@ class PendingBlock:
     receipts: list[Receipt]
     tx_ids: list[bytes]
     outcome: BlockOutcome
+    state_writes: dict[bytes, bytes | None]  # the block's writes in key order (`iter_changes`)
     tree: TreeUpdate
     next_next_valset: ValidatorSet
     dropped: list[tuple[bytes, TxRejected]] = field(default_factory=list)
@@ -131,7 +138,8 @@ class Chain:
         unknown = sorted(set(doc.app_state) - set(apps))
         if unknown:
             raise GovledgerError("genesis.unknown_app", f"genesis has state for unknown apps: {unknown}")
-        tree = SparseMerkleTree(storage).update(None, 0, _tree_changes(buffer.writes))
+        state_writes = dict(iter_changes(buffer.writes))
+        tree = SparseMerkleTree(storage).update(None, 0, _tree_changes(state_writes))
         header = Header(
             chain_id=doc.chain_id,
             height=0,
@@ -154,7 +162,7 @@ class Chain:
                 commit=None,
                 receipts=[],
                 tx_ids=[],
-                state_writes=dict(iter_changes(buffer.writes)),
+                state_writes=state_writes,
                 tree_nodes=tree.new_nodes,
                 valsets=[valset],
                 subjects=[],
@@ -205,7 +213,13 @@ class Chain:
             seen.add(c.tx_id)
             kept.append(c)
         pending = self._execute(
-            height, time_ms, proposer, [c.raw for c in kept], [c.tx for c in kept], [c.tx_id for c in kept]
+            height,
+            time_ms,
+            proposer,
+            [c.raw for c in kept],
+            [c.tx for c in kept],
+            [c.tx_id for c in kept],
+            [c.signers for c in kept],
         )
         pending.dropped = dropped
         return pending
@@ -223,33 +237,32 @@ class Chain:
             raise GovledgerError("block.time_regressed", f"block {h.height} time is before its parent")
         if len(block.txs) > MAX_BLOCK_TXS:
             raise GovledgerError("block.too_many_txs", f"block {h.height} has more than {MAX_BLOCK_TXS} txs")
-        txs, ids = self._check_envelopes(block, verify_signatures, admitted)
-        pending = self._execute(h.height, h.time_ms, h.proposer, list(block.txs), txs, ids)
+        txs, ids, signers = self._check_envelopes(block, verify_signatures, admitted)
+        pending = self._execute(h.height, h.time_ms, h.proposer, list(block.txs), txs, ids, signers)
         if pending.header != h:
             raise GovledgerError("block.header_mismatch", _header_diff(h, pending.header))
         return pending
 
     def _check_envelopes(
         self, block: Block, verify_signatures: bool, admitted: AdmittedLookup | None
-    ) -> tuple[list[Transaction], list[bytes]]:
+    ) -> tuple[list[Transaction], list[bytes], list[SignerKeys]]:
         h = block.header.height
         txs: list[Transaction] = []
         ids: list[bytes] = []
+        signers: list[SignerKeys] = []
         unchecked: list[int] = []
         for raw in block.txs:
             known = None if admitted is None else admitted(raw)
             try:
                 if known is None:
-                    t = txmod.decode_tx(raw)
-                    tid = txmod.tx_id(t.payload)
+                    known = Candidate.of(raw, txmod.decode_tx(raw))
                     unchecked.append(len(txs))
-                else:
-                    t, tid = known.tx, known.tx_id
-                txmod.check_window(t, self.chain_id, h)
+                txmod.check_window(known.tx, self.chain_id, h)
             except GovledgerError as exc:
                 raise GovledgerError("block.bad_tx", f"block {h}: {exc.message}") from None
-            txs.append(t)
-            ids.append(tid)
+            txs.append(known.tx)
+            ids.append(known.tx_id)
+            signers.append(known.signers)
         if len(set(ids)) != len(ids) or self.storage.known_txs(ids):
             raise GovledgerError("block.replay", f"block {h} repeats a transaction")
         if verify_signatures and unchecked:
@@ -260,7 +273,7 @@ class Chain:
             ]
             if not all(self.verifier.verify_many(items)):
                 raise GovledgerError("block.bad_signature", f"block {h} carries an invalid signature")
-        return txs, ids
+        return txs, ids, signers
 
     def _execute(
         self,
@@ -270,13 +283,14 @@ class Chain:
         raws: list[bytes],
         txs: list[Transaction],
         ids: list[bytes],
+        signers: list[SignerKeys],
     ) -> PendingBlock:
         ctx = BlockContext(chain_id=self.chain_id, height=height, time_ms=time_ms)
         with self.storage.snapshot() as snapshot:  # one read transaction for the whole block
-            outcome = self.executor.run_block(snapshot, ctx, txs, ids)
+            outcome = self.executor.run_block(snapshot, ctx, txs, ids, signers)
             raw_vs = outcome.buffer.get(state_key(VALIDATORS_APP, VALIDATORS_KEY))
-            changes = _tree_changes(outcome.buffer.writes)
-            tree = SparseMerkleTree(snapshot).update(self.height, height, changes)
+            state_writes = dict(iter_changes(outcome.buffer.writes))
+            tree = SparseMerkleTree(snapshot).update(self.height, height, _tree_changes(state_writes))
         next_next = self.genesis.validator_set() if raw_vs is None else decode(raw_vs, ValidatorSet)
         header = Header(
             chain_id=self.chain_id,
@@ -298,6 +312,7 @@ class Chain:
             receipts=outcome.receipts,
             tx_ids=ids,
             outcome=outcome,
+            state_writes=state_writes,
             tree=tree,
             next_next_valset=next_next,
         )
@@ -312,7 +327,7 @@ class Chain:
                 commit=commit,
                 receipts=pending.receipts,
                 tx_ids=pending.tx_ids,
-                state_writes=dict(iter_changes(pending.outcome.buffer.writes)),
+                state_writes=pending.state_writes,
                 tree_nodes=pending.tree.new_nodes,
                 valsets=[pending.next_next_valset],
                 subjects=pending.outcome.subjects(),
@@ -324,8 +339,9 @@ class Chain:
         self._valsets = {h + 1: self._valsets[h + 1], h + 2: pending.next_next_valset}
 
 
-def _tree_changes(writes: Mapping[bytes, bytes | None]) -> dict[bytes, bytes | None]:
-    return {state_key_hash(k): (None if v is None else value_hash(v)) for k, v in iter_changes(dict(writes))}
+def _tree_changes(state_writes: Mapping[bytes, bytes | None]) -> dict[bytes, bytes | None]:
+    """The tree's leaves for these writes (already in key order: `iter_changes`)."""
+    return {state_key_hash(k): (None if v is None else value_hash(v)) for k, v in state_writes.items()}
 
 
 def _convert_section(name: str, section: object, type_: type[object] | None) -> object:

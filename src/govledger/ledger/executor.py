@@ -26,8 +26,10 @@ from govledger.ledger.app import (
     AppView,
     Authority,
     BlockContext,
+    HasRole,
     Operation,
     Requirement,
+    SignedBy,
     TxContext,
     decode_body,
     describe,
@@ -35,7 +37,7 @@ from govledger.ledger.app import (
 )
 from govledger.ledger.block import BLOCK_EVENTS_INDEX, OK, Event, Receipt
 from govledger.ledger.state import BlockBuffer, StateReader, TxBuffer
-from govledger.ledger.tx import Transaction
+from govledger.ledger.tx import SignerKeys, Transaction, signer_keys
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,20 @@ class Executor:
         self.authority = authority
 
     def run_block(
-        self, base: StateReader, ctx: BlockContext, txs: Sequence[Transaction], tx_ids: Sequence[bytes]
+        self,
+        base: StateReader,
+        ctx: BlockContext,
+        txs: Sequence[Transaction],
+        tx_ids: Sequence[bytes],
+        signers: Sequence[SignerKeys] | None = None,
     ) -> BlockOutcome:
+        """`signers[i]` is `signer_keys(txs[i])` when the caller has it already (admission computed it)."""
         buffer = BlockBuffer(base)
         authority = MemoAuthority(self.authority)
+        keys = [signer_keys(tx) for tx in txs] if signers is None else signers
         receipts = [
-            self._run_tx(buffer, ctx, tx, tid, authority) for tx, tid in zip(txs, tx_ids, strict=True)
+            self._run_tx(buffer, _tx_context(ctx, tid, sk), tx, authority)
+            for tx, tid, sk in zip(txs, tx_ids, keys, strict=True)
         ]
         events: list[Event] = []
         for name in sorted(self.apps):
@@ -82,7 +92,7 @@ class Executor:
         return BlockOutcome(receipts, buffer, events)
 
     def precheck(
-        self, base: StateReader, ctx: BlockContext, txs: Sequence[tuple[Transaction, bytes]]
+        self, base: StateReader, ctx: BlockContext, txs: Sequence[tuple[Transaction, bytes, SignerKeys]]
     ) -> list[Receipt]:
         """Authorisation and the app's `check` against `base`, without `apply` (mempool admission).
 
@@ -91,13 +101,13 @@ class Executor:
         Nothing is applied, so governance answers hold for the whole batch.
         """
         authority = MemoAuthority(self.authority)
-        return [self._precheck_one(base, ctx, tx, tid, authority) for tx, tid in txs]
+        return [self._precheck_one(base, _tx_context(ctx, tid, sk), tx, authority) for tx, tid, sk in txs]
 
     def _precheck_one(
-        self, base: StateReader, ctx: BlockContext, tx: Transaction, tid: bytes, authority: MemoAuthority
+        self, base: StateReader, ctx_tx: TxContext, tx: Transaction, authority: MemoAuthority
     ) -> Receipt:
         p = tx.payload
-        ctx_tx = _tx_context(ctx, tx, tid)
+        tid = ctx_tx.tx_id
         try:
             op = self._operation(p.app, p.op)
             body = decode_body(op, p.body)
@@ -118,9 +128,9 @@ class Executor:
         return op
 
     def _run_tx(
-        self, buffer: BlockBuffer, bctx: BlockContext, tx: Transaction, tid: bytes, authority: MemoAuthority
+        self, buffer: BlockBuffer, ctx: TxContext, tx: Transaction, authority: MemoAuthority
     ) -> Receipt:
-        ctx = _tx_context(bctx, tx, tid)
+        tid = ctx.tx_id
         tb = TxBuffer(buffer)
         try:
             events = self._apply(tb, ctx, tx, authority)
@@ -155,7 +165,7 @@ class MemoAuthority:
         self.state_app = inner.state_app
         self._policies: dict[tuple[str, str], Requirement | None] = {}
         self._roles: dict[tuple[str, str, frozenset[bytes]], int] = {}
-        self._verdicts: dict[tuple[str, str, bytes, frozenset[bytes]], Requirement | None] = {}
+        self._verdicts: dict[tuple[str, str, object, frozenset[bytes]], Requirement | None] = {}
 
     def forget(self) -> None:
         self._policies.clear()
@@ -166,7 +176,9 @@ class MemoAuthority:
         self, view: AppView, app: str, op: str, own: Requirement, signer_ids: frozenset[bytes]
     ) -> Requirement | None:
         """What of `own` and governance's policy for `app.op` the signers leave unmet (None: all met)."""
-        key = (app, op, encode(own), signer_ids)
+        # The leaf requirements are hashable frozen Structs; AllOf and Threshold hold lists.
+        own_key: object = own if isinstance(own, SignedBy | HasRole) else encode(own)
+        key = (app, op, own_key, signer_ids)
         if key in self._verdicts:
             return self._verdicts[key]
         policy = self.policy(view, app, op)
@@ -196,13 +208,5 @@ def _authorise(
         raise AppError("auth.missing_signers", f"{app}.{op} needs {describe(missing)}")
 
 
-def _tx_context(bctx: BlockContext, tx: Transaction, tid: bytes) -> TxContext:
-    signers = tuple(tx.payload.signers)
-    return TxContext(
-        chain_id=bctx.chain_id,
-        height=bctx.height,
-        time_ms=bctx.time_ms,
-        tx_id=tid,
-        signers=signers,
-        signer_ids=frozenset(pk.key_id() for pk in signers),
-    )
+def _tx_context(bctx: BlockContext, tid: bytes, sk: SignerKeys) -> TxContext:
+    return TxContext(bctx.chain_id, bctx.height, bctx.time_ms, tid, sk.keys, sk.ids, sk.first_id)

@@ -98,7 +98,7 @@ class Mempool:
             except GovledgerError as exc:
                 results[i] = Admitted(b"", exc.code, exc.message)
                 continue
-            decoded.append((i, Candidate(raw=bytes(raw), tx=t, tx_id=txmod.tx_id(t.payload))))
+            decoded.append((i, Candidate.of(bytes(raw), t)))
         return decoded
 
     def _drop_known(
@@ -145,7 +145,9 @@ class Mempool:
         ctx = BlockContext(self.chain.chain_id, height, self.chain.tip.time_ms)
         kept = []
         with self.chain.storage.snapshot() as snapshot:
-            receipts = self.chain.executor.precheck(snapshot, ctx, [(c.tx, c.tx_id) for _, c in decoded])
+            receipts = self.chain.executor.precheck(
+                snapshot, ctx, [(c.tx, c.tx_id, c.signers) for _, c in decoded]
+            )
         for (i, c), receipt in zip(decoded, receipts, strict=True):
             if receipt.code == OK:
                 kept.append((i, c))

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import msgspec
+
 from govledger.codec import Record, decode, encode, sha256
 from govledger.crypto.signatures import PUBLIC_KEY_SIZES, SIGNATURE_SIZES, PublicKey, SigningKey
 from govledger.errors import TxRejected
@@ -48,6 +50,25 @@ class TxPayload(Record, frozen=True):
 class Transaction(Record, frozen=True):
     payload: TxPayload
     signatures: list[bytes]
+
+
+class SignerKeys(msgspec.Struct, frozen=True, gc=False):
+    """A transaction's signer keys and their key ids, in signing order.
+
+    Computed once per transaction (at admission, or when a block brings a transaction this node never
+    admitted) and reused by the pre-check and by execution: a key id is a hash.
+    """
+
+    keys: tuple[PublicKey, ...]
+    ids: frozenset[bytes]
+    first_id: bytes  # the first signer's: the party that submits (an attester, a registrar)
+
+
+def signer_keys(tx: Transaction) -> SignerKeys:
+    """`tx` must have passed `check_shape` (at least one signer, each of a known scheme)."""
+    keys = tuple(tx.payload.signers)
+    ids = [pk.key_id() for pk in keys]
+    return SignerKeys(keys, frozenset(ids), ids[0])
 
 
 def tx_id(payload: TxPayload) -> bytes:

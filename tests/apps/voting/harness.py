@@ -283,7 +283,7 @@ class VotingChain:
         cands = []
         for raw in raws:
             t = txmod.decode_tx(raw)
-            cands.append(Candidate(raw=raw, tx=t, tx_id=txmod.tx_id(t.payload)))
+            cands.append(Candidate.of(raw, t))
         pending = self.chain.build_block(cands, self.time_ms, kid(self.validator))
         h = pending.header
         sig = self.validator.sign(precommit_sign_bytes(h.chain_id, h.height, 0, h.hash()))

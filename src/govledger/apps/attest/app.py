@@ -65,7 +65,7 @@ def _key(digest: bytes) -> bytes:
 
 
 def _first_signer(view: AppView, body: object, ctx: TxContext) -> Requirement:
-    return SignedBy(ctx.signers[0].key_id())
+    return SignedBy(ctx.first_signer_id)
 
 
 def _check_record(view: AppView, b: RecordBody, ctx: TxContext) -> None:
@@ -78,7 +78,7 @@ def _check_record(view: AppView, b: RecordBody, ctx: TxContext) -> None:
 
 
 def _apply_record(state: AppState, b: RecordBody, ctx: TxContext) -> list[Event]:
-    attester = ctx.signers[0].key_id()
+    attester = ctx.first_signer_id
     state.put(_key(b.digest), Attestation(b.digest, b.kind, b.reference, attester, ctx.height, ctx.time_ms))
     return [event(NAME, "recorded", b.digest.hex(), kind=b.kind, attester=attester)]
 
@@ -92,7 +92,7 @@ def _load(view: AppView, digest: bytes) -> Attestation:
 
 def _check_revoke(view: AppView, b: RevokeBody, ctx: TxContext) -> None:
     a = _load(view, b.digest)
-    if a.attester != ctx.signers[0].key_id():
+    if a.attester != ctx.first_signer_id:
         raise AppError("attest.not_attester", "only the key that recorded a digest may revoke it")
     if a.revoked_height:
         raise AppError("attest.already_revoked", f"revoked at height {a.revoked_height}")

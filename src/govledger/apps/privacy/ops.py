@@ -92,7 +92,7 @@ def _not_erased(view: AppView, pseudonym: bytes) -> None:
 
 
 def _first_signer(view: AppView, body: object, ctx: TxContext) -> Requirement:
-    return SignedBy(ctx.signers[0].key_id())
+    return SignedBy(ctx.first_signer_id)
 
 
 def _nobody_else(view: AppView, body: object, ctx: TxContext) -> Requirement:
@@ -100,7 +100,7 @@ def _nobody_else(view: AppView, body: object, ctx: TxContext) -> Requirement:
 
 
 def _signer_member(view: AppView, ctx: TxContext) -> str:
-    return member_of_key(view, ctx.signers[0].key_id()) or ""
+    return member_of_key(view, ctx.first_signer_id) or ""
 
 
 # --- set_purposes -------------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ def _apply_register(state: AppState, b: RegisterData, ctx: TxContext) -> list[Ev
     if s is None:
         s = Subject(b.pseudonym, b.registry, ctx.height, ctx.time_ms, 0, 0)
     store.put_subject(state, msgspec.structs.replace(s, records=s.records + 1))
-    by = ctx.signers[0].key_id()
+    by = ctx.first_signer_id
     store.put_version(
         state, DataVersion(b.pseudonym, b.record_id, 1, b.commitment, by, ctx.height, ctx.time_ms, "")
     )
@@ -185,7 +185,7 @@ def _check_rectify(view: AppView, b: RectifyData, ctx: TxContext) -> None:
 
 def _apply_rectify(state: AppState, b: RectifyData, ctx: TxContext) -> list[Event]:
     cur = _require_current(state, b.pseudonym, b.record_id)
-    by = ctx.signers[0].key_id()
+    by = ctx.first_signer_id
     v = cur.version + 1
     store.put_version(
         state, DataVersion(b.pseudonym, b.record_id, v, b.commitment, by, ctx.height, ctx.time_ms, b.reason)
@@ -211,7 +211,7 @@ def _check_log_access(view: AppView, b: LogAccess, ctx: TxContext) -> None:
     check_digest(b.pseudonym, "pseudonym")
     check_identifier(b.record_id, "record_id")
     check_identifier(b.purpose, "purpose")
-    key_id = ctx.signers[0].key_id()
+    key_id = ctx.first_signer_id
     if not store.is_member_key(view, key_id):
         fail("privacy.not_a_member", f"key {key_id.hex()} is not an active member key")
     if store.read_allowed(view, key_id, b.purpose) is None:
@@ -225,7 +225,7 @@ def _check_log_access(view: AppView, b: LogAccess, ctx: TxContext) -> None:
 
 
 def _apply_log_access(state: AppState, b: LogAccess, ctx: TxContext) -> list[Event]:
-    key_id = ctx.signers[0].key_id()
+    key_id = ctx.first_signer_id
     member = store.read_allowed(state, key_id, b.purpose) or ""
     s = store.subject(state, b.pseudonym)
     assert s is not None, "a registered record has a subject"
@@ -276,7 +276,7 @@ def _check_erasure(view: AppView, b: RecordErasure, ctx: TxContext) -> None:
 
 
 def _apply_erasure(state: AppState, b: RecordErasure, ctx: TxContext) -> list[Event]:
-    key_id = ctx.signers[0].key_id()
+    key_id = ctx.first_signer_id
     member = _signer_member(state, ctx)
     store.put_erasure(
         state, Erasure(b.pseudonym, b.legal_basis, b.order_digest, key_id, member, ctx.height, ctx.time_ms)

@@ -68,7 +68,7 @@ def _child_free(view: AppView, persons: list[Any]) -> None:
 
 
 def _signers_notify(view: AppView, b: NotifyBirth, ctx: TxContext) -> Requirement:
-    return SignedBy(ctx.signers[0].key_id())
+    return SignedBy(ctx.first_signer_id)
 
 
 def _check_notify(view: AppView, b: NotifyBirth, ctx: TxContext) -> None:

@@ -121,5 +121,5 @@ def holder(view: AppView, ctx: TxContext, role: str) -> tuple[bytes, str]:
         m = None if mid is None else get_member(view, mid)
         if m is not None and role in m.roles:
             return kid, m.member_id
-    first = ctx.signers[0].key_id()
+    first = ctx.first_signer_id
     return first, member_of_key(view, first) or ""
