@@ -106,3 +106,22 @@ def test_shape_checks_name_the_problem() -> None:
         with pytest.raises(TxRejected) as err:
             txmod.decode_tx(encode(t))
         assert err.value.code == code
+
+
+@given(
+    st.lists(
+        st.builds(PublicKey, scheme=st.just(1), key=st.binary(min_size=32, max_size=32)),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda pk: pk.key,
+    )
+)
+def test_signer_keys_are_the_signers_key_ids_in_order(signers: list[PublicKey]) -> None:
+    # Execution trusts these instead of hashing ctx.signers again: they must be exactly the key ids.
+    t = txmod.Transaction(
+        txmod.TxPayload("c", "attest", "record", b"", signers, 1, 2), [b"\x00" * 64] * len(signers)
+    )
+    sk = txmod.signer_keys(txmod.decode_tx(encode(t)))
+    assert sk.keys == tuple(signers)
+    assert sk.ids == frozenset(pk.key_id() for pk in signers)
+    assert sk.first_id == signers[0].key_id()
