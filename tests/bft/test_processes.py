@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -191,3 +192,35 @@ def test_four_validator_processes_survive_crashes_without_forking(tmp_path: Path
         check = cli(Path(n.home), "verify-chain", timeout_s=300)
         assert check.returncode == 0, f"{n.name}: {check.stderr}"
         assert check.stdout.startswith("ok: chain"), check.stdout
+
+
+def _processes_under(path: Path) -> list[int]:
+    """Pids of live processes whose command line names `path` (node processes name their home)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue  # exited while we looked
+        if str(path).encode() in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_a_network_that_cannot_start_whole_is_stopped_not_left_half_running(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    base = free_base_port(8)
+    with socket.socket() as squatter:  # node-1's API port (base + 2) is taken: node-1 cannot start
+        squatter.bind(("127.0.0.1", base + 2))
+        squatter.listen()
+        up = cli(home, "network", "up", "--validators", "3", "--base-port", str(base))
+    left = _processes_under(home)
+    for pid in left:  # a failing run must not leak nodes into the rest of the suite
+        os.kill(pid, signal.SIGKILL)
+    assert up.returncode == 2, up.stderr
+    assert "network.node_died" in up.stderr and "node-1 exited" in up.stderr, up.stderr
+    assert "stopped the 3 node(s) this command started" in up.stderr
+    assert left == []
+    assert all(n.pid == 0 for n in load_manifest(home).nodes)

@@ -7,9 +7,10 @@
 
 `up` creates `H/network/` on first use (keys, shared genesis, one home per node, peers.json,
 manifest.json; see `node/network.py`), then starts every node that is not running and waits (bounded)
-until each answers /health. Run again after `down`, or after a node died, it restarts what is not
-running on the same data. `status` asks each node's /health (height, last block age) and
-/v1/network/status (peers, consensus round, sync). `down` sends SIGTERM, then SIGKILL after a bound.
+until each answers /health; if one exits or the wait runs out, it stops the nodes it started. Run
+again after `down`, or after a node died, it restarts what is not running on the same data. `status`
+asks each node's /health (height, last block age) and /v1/network/status (peers, consensus round,
+sync). `down` sends SIGTERM, then SIGKILL after a bound.
 
 Also here: what `node start` needs to run a BFT node (`bft_node_from_options`) and the small
 `/v1/network/status` route it mounts next to the standard API.
@@ -147,8 +148,21 @@ def up(
         say(f"created a network of {validators} validators and {full_nodes} full nodes in {st.home}/network")
     started = start_nodes(st.home, env={"GOVLEDGER_PASSPHRASE": st.passphrase})
     say(f"started {len(started)} node(s): {', '.join(n.name for n in started) or 'none (all running)'}")
+    try:
+        _wait_healthy(st.home, wait_s)
+    except GovledgerError as exc:
+        # Half a network left running would hold its ports and data: undo this command's starts.
+        stop_nodes(st.home, [n.name for n in started])
+        raise GovledgerError(
+            exc.code, f"{exc.message}; stopped the {len(started)} node(s) this command started"
+        ) from None
+    status(ctx)
+
+
+def _wait_healthy(home: Path, wait_s: float) -> None:
+    """Until every running node of the network at `home` serves /health; raise if one exits."""
     deadline = time.monotonic() + wait_s
-    manifest = load_manifest(st.home)
+    manifest = load_manifest(home)
     waiting = {n.name: n for n in manifest.nodes if n.pid}
     while waiting and time.monotonic() < deadline:
         for name, node in list(waiting.items()):
@@ -160,7 +174,6 @@ def up(
             time.sleep(0.2)  # polling the nodes' /health until they serve it
     if waiting:
         raise GovledgerError("network.not_ready", f"no /health from {', '.join(waiting)} within {wait_s}s")
-    status(ctx)
 
 
 @app.command("status")
