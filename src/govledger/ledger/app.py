@@ -166,7 +166,7 @@ class TxContext(msgspec.Struct, frozen=True, gc=False):
     tx_id: bytes
     signers: tuple[PublicKey, ...]
     signer_ids: frozenset[bytes]
-    first_signer_id: bytes = b""  # key id of signers[0], the submitting party; b"" only at genesis
+    first_signer_id: bytes  # key id of signers[0], the submitting party; b"" only at genesis
 
 
 class AppView:

@@ -332,7 +332,9 @@ def _genesis(state: AppState, g: GovernanceGenesis) -> list[Event]:
     return []
 
 
-_GENESIS_CTX = TxContext(chain_id="", height=0, time_ms=0, tx_id=b"", signers=(), signer_ids=frozenset())
+_GENESIS_CTX = TxContext(
+    chain_id="", height=0, time_ms=0, tx_id=b"", signers=(), signer_ids=frozenset(), first_signer_id=b""
+)
 
 
 def _q_org(view: AppView, p: ById) -> Org | None:

@@ -80,7 +80,9 @@ def default_policies_json() -> dict[str, Any]:
     return {target: msgspec.to_builtins(req) for target, req in DEFAULT_POLICIES.items()}
 
 
-_GENESIS_CTX = TxContext(chain_id="", height=0, time_ms=0, tx_id=b"", signers=(), signer_ids=frozenset())
+_GENESIS_CTX = TxContext(
+    chain_id="", height=0, time_ms=0, tx_id=b"", signers=(), signer_ids=frozenset(), first_signer_id=b""
+)
 
 
 def _genesis(state: AppState, g: PrivacyGenesis) -> list[Event]:
