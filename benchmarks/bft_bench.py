@@ -48,7 +48,6 @@ import argparse
 import base64
 import itertools
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -68,7 +67,14 @@ from govledger.codec import encode
 from govledger.crypto.signatures import Scheme, SigningKey
 from govledger.ledger import tx as txmod
 from govledger.node.devnet import DEV_MEMBERS, DEV_PASSPHRASE
-from govledger.node.network import NodeProcess, create_network, load_manifest, start_nodes, stop_nodes
+from govledger.node.network import (
+    NodeProcess,
+    create_network,
+    free_base_port,
+    load_manifest,
+    start_nodes,
+    stop_nodes,
+)
 
 BATCH = 500
 BATCH_OPEN = 100
@@ -263,23 +269,6 @@ class Pool:
             )
             self.raws.append(encode(t))
         print(f"   signed {count - start:,} transactions in {time.perf_counter() - t0:.1f} s", flush=True)
-
-
-def _free_base_port(count: int) -> int:
-    for base in range(31_000, 60_000, 50):
-        socks: list[socket.socket] = []
-        try:
-            for p in range(base, base + count):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free port range")
 
 
 def _cpu_s(pid: int) -> float:
@@ -524,7 +513,7 @@ def _run_network(
         home,
         validators=topo.validators,
         full_nodes=topo.full_nodes,
-        base_port=_free_base_port(2 * n + 2),
+        base_port=free_base_port(2 * n + 2),
         chain_id=CHAIN_ID,
         scrypt_n=SCRYPT_N,
         members=pool.members,

@@ -8,8 +8,6 @@ nothing sleeps for a guessed duration.
 from __future__ import annotations
 
 import os
-import random
-import socket
 import subprocess
 import sys
 import time
@@ -78,38 +76,6 @@ def cli(home: Path, *args: str, timeout_s: float = 120) -> subprocess.CompletedP
         env=env,
         check=False,
     )
-
-
-def _ephemeral_low() -> int:
-    try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32_768  # Linux's default
-
-
-def free_base_port(count: int) -> int:
-    """A base port whose `count` ports are free now (checked by binding); the range is random.
-
-    Below the kernel's ephemeral range: nodes dial each other while later nodes are still starting,
-    and a dialling socket's local port, taken from that range, could otherwise be a port a node is
-    about to listen on (a full-suite run lost node-3's API port that way).
-    """
-    top = min(60_000, _ephemeral_low()) - count
-    for _ in range(50):
-        base = random.randrange(20_000, top, 10)
-        socks: list[socket.socket] = []
-        try:
-            for p in range(base, base + count):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", p))
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-        return base
-    raise RuntimeError("no free port range")
 
 
 def health_height(url: str) -> int | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import socket
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from govledger.cli.main import app
 from govledger.errors import GovledgerError
 from govledger.ledger.storage import Storage
 from govledger.node.addressbook import AddressBook, dump_address_book, load_address_book
-from govledger.node.network import create_network, load_manifest
+from govledger.node.network import create_network, ephemeral_port_low, free_base_port, load_manifest
 
 runner = CliRunner()
 
@@ -60,3 +62,17 @@ def test_a_peers_file_with_a_foreign_certificate_is_refused(tmp_path: Path) -> N
     with pytest.raises(GovledgerError) as info:
         load_address_book(path)
     assert info.value.code == "peers.invalid" and "another key" in info.value.message
+
+
+def test_free_base_port_stays_below_the_ephemeral_range_and_skips_taken_ports() -> None:
+    count = 12
+    base = free_base_port(count, rng=random.Random(7))
+    assert base >= 20_000 and base + count <= ephemeral_port_low()
+    # Hold one port of that range: the same draw must now land elsewhere, on ports that are all free.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", base + count // 2))
+        other = free_base_port(count, rng=random.Random(7))
+        assert not other <= base + count // 2 < other + count
+        for port in range(other, other + count):
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port))

@@ -22,9 +22,9 @@ from govledger.ledger import tx as txmod
 from govledger.ledger.storage import Storage
 from govledger.ledger.tx import tx_id
 from govledger.node.devnet import DEV_PASSPHRASE, load_key
-from govledger.node.network import load_manifest
+from govledger.node.network import free_base_port, load_manifest
 from govledger.sdk import Client
-from tests.bft.harness import cli, free_base_port, health_height, make_net, wait_for, wait_processes
+from tests.bft.harness import cli, health_height, make_net, wait_for, wait_processes
 
 pytestmark = [
     pytest.mark.timeout(180),

@@ -25,8 +25,8 @@ from govledger.codec import encode
 from govledger.ledger import tx as txmod
 from govledger.ledger.storage import Storage
 from govledger.node.devnet import DEV_PASSPHRASE, load_key
-from govledger.node.network import Manifest, load_manifest, node_alive
-from tests.bft.harness import cli, free_base_port, health_height, wait_processes
+from govledger.node.network import Manifest, free_base_port, load_manifest, node_alive
+from tests.bft.harness import cli, health_height, wait_processes
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -218,6 +220,42 @@ def create_network(
     manifest = Manifest(chain_id, peers, nodes, list(timeouts_ms), empty_block_interval_ms)
     save_manifest(home, manifest)
     return manifest
+
+
+def ephemeral_port_low() -> int:
+    """The first port of the kernel's ephemeral range (where outgoing sockets take their local port)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768  # Linux's default
+
+
+def free_base_port(count: int, *, rng: random.Random | None = None) -> int:
+    """A base port whose `count` ports on 127.0.0.1 are free now (checked by binding), for `base_port`.
+
+    Chosen below the kernel's ephemeral range: nodes dial each other while later nodes are still
+    starting, and a dialling socket's local port, taken from that range, could otherwise be the port
+    a node is about to listen on (a full-suite test run lost a node's API port that way).
+    """
+    pick = rng or random.Random()
+    top = min(60_000, ephemeral_port_low()) - count
+    for _ in range(50):
+        base = pick.randrange(20_000, top, 10)
+        socks: list[socket.socket] = []
+        try:
+            for port in range(base, base + count):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+        return base
+    raise GovledgerError(
+        "network.no_free_ports", f"found no {count} free ports in a row below the ephemeral range"
+    )
 
 
 def node_alive(node: NodeProcess) -> bool:
