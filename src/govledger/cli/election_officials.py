@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -426,61 +427,69 @@ def guardian_init(
     say(f"guardian {st.guardian} ({member}): {e.quorum} secret coefficients sealed in {g.path}")
 
 
-@guardian_app.command("commit")
-def guardian_commit(
-    ctx: typer.Context,
-    election_id: str = ELECTION_OPTION,
-    key: str = KEY_OPTION,
-    state: Path | None = STATE_OPTION,
-    state_passphrase: str | None = STATE_PASSPHRASE_OPTION,
-    url: str = URL_OPTION,
-    timeout: float = TIMEOUT_OPTION,
-) -> None:
+_GuardianStep = Callable[[_Guardian, float], None]
+
+
+def _guardian_step(name: str) -> Callable[[_GuardianStep], _GuardianStep]:
+    """Register `step(guardian, timeout)` as `election guardian NAME`, run with the client open.
+
+    Every step after `init` takes the same options; they are declared here once, so the steps cannot
+    drift apart. The step's docstring is the command's help.
+    """
+
+    def register(step: _GuardianStep) -> _GuardianStep:
+        def command(
+            ctx: typer.Context,
+            election_id: str = ELECTION_OPTION,
+            key: str = KEY_OPTION,
+            state: Path | None = STATE_OPTION,
+            state_passphrase: str | None = STATE_PASSPHRASE_OPTION,
+            url: str = URL_OPTION,
+            timeout: float = TIMEOUT_OPTION,
+        ) -> None:
+            with _client(ctx, url) as client:
+                step(_Guardian(ctx, client, election_id, key, state, state_passphrase), timeout)
+
+        command.__doc__ = step.__doc__
+        guardian_app.command(name)(command)
+        return step
+
+    return register
+
+
+@_guardian_step("commit")
+def guardian_commit(g: _Guardian, timeout: float) -> None:
     """Post this guardian's commitments K_i,j with their Schnorr proofs."""
-    with _client(ctx, url) as client:
-        g = _Guardian(ctx, client, election_id, key, state, state_passphrase)
-        st = g.load()
-        rules.phase(_election(client, election_id), "post_guardian_key")
-        view = _guardians(client, election_id)
-        if officials.enter_round(st, view.round):
-            say(f"the ceremony was restarted: round {view.round}")
-            g.save(st)
-        if st.guardian in _posted_keys(view):
-            raise GovledgerError(
-                "voting.already_posted", f"guardian {st.guardian} already posted its key this round"
-            )
-        receipt = g.submit("post_guardian_key", officials.key_body(st), timeout)
-    print_json({"election_id": election_id, "guardian": st.guardian, "receipts": [receipt]})
+    st = g.load()
+    rules.phase(_election(g.client, g.election_id), "post_guardian_key")
+    view = _guardians(g.client, g.election_id)
+    if officials.enter_round(st, view.round):
+        say(f"the ceremony was restarted: round {view.round}")
+        g.save(st)
+    if st.guardian in _posted_keys(view):
+        raise GovledgerError(
+            "voting.already_posted", f"guardian {st.guardian} already posted its key this round"
+        )
+    receipt = g.submit("post_guardian_key", officials.key_body(st), timeout)
+    print_json({"election_id": g.election_id, "guardian": st.guardian, "receipts": [receipt]})
 
 
-@guardian_app.command("shares")
-def guardian_shares(
-    ctx: typer.Context,
-    election_id: str = ELECTION_OPTION,
-    key: str = KEY_OPTION,
-    state: Path | None = STATE_OPTION,
-    state_passphrase: str | None = STATE_PASSPHRASE_OPTION,
-    url: str = URL_OPTION,
-    timeout: float = TIMEOUT_OPTION,
-) -> None:
+@_guardian_step("shares")
+def guardian_shares(g: _Guardian, timeout: float) -> None:
     """Post P_i(l) encrypted to every other guardian l (all keys must be posted)."""
-    with _client(ctx, url) as client:
-        g = _Guardian(ctx, client, election_id, key, state, state_passphrase)
-        st, e, view = g.at_step("post_shares")
-        keys = _posted_keys(view)
-        missing = [i for i in range(1, len(e.guardians) + 1) if i not in keys]
-        if missing:
-            raise GovledgerError(
-                "voting.keys_incomplete", f"guardian(s) {missing} have not posted their keys"
-            )
-        if any(x.index == st.guardian and x.shares_posted for x in view.guardians):
-            raise GovledgerError("voting.already_posted", f"guardian {st.guardian} already posted its shares")
-        body = officials.shares_body(st, keys)
-        g.save(st)  # the nonces first: they answer a complaint later
-        receipt = g.submit("post_shares", body, timeout)
+    st, e, view = g.at_step("post_shares")
+    keys = _posted_keys(view)
+    missing = [i for i in range(1, len(e.guardians) + 1) if i not in keys]
+    if missing:
+        raise GovledgerError("voting.keys_incomplete", f"guardian(s) {missing} have not posted their keys")
+    if any(x.index == st.guardian and x.shares_posted for x in view.guardians):
+        raise GovledgerError("voting.already_posted", f"guardian {st.guardian} already posted its shares")
+    body = officials.shares_body(st, keys)
+    g.save(st)  # the nonces first: they answer a complaint later
+    receipt = g.submit("post_shares", body, timeout)
     print_json(
         {
-            "election_id": election_id,
+            "election_id": g.election_id,
             "guardian": st.guardian,
             "shares": len(body.shares),
             "receipts": [receipt],
@@ -497,41 +506,31 @@ def _same_round(st: officials.GuardianState, view: GuardiansView) -> None:
         )
 
 
-@guardian_app.command("check")
-def guardian_check(
-    ctx: typer.Context,
-    election_id: str = ELECTION_OPTION,
-    key: str = KEY_OPTION,
-    state: Path | None = STATE_OPTION,
-    state_passphrase: str | None = STATE_PASSPHRASE_OPTION,
-    url: str = URL_OPTION,
-    timeout: float = TIMEOUT_OPTION,
-) -> None:
+@_guardian_step("check")
+def guardian_check(g: _Guardian, timeout: float) -> None:
     """Verify the shares sent to this guardian; complain about bad ones, answer complaints.
 
     Each share that does not decrypt or match its sender's commitments becomes a complaint; open
     complaints about this guardian's own shares are answered with a reveal (the ledger adjudicates).
     """
-    with _client(ctx, url) as client:
-        g = _Guardian(ctx, client, election_id, key, state, state_passphrase)
-        st, e, view = g.at_step("complain_share")
-        raw = client.query_answer(
-            "voting", "shares_for", {"election_id": election_id, "receiver": st.guardian}
-        )
-        try:
-            shares = from_jsonable(raw.result or [], list[EncryptedShare])
-        except CodecError as exc:
-            raise GovledgerError("election.bad_answer", f"voting.shares_for: {exc.message}") from None
-        complaints = officials.receive_shares(st, shares, _posted_keys(view), view.complaints)
-        answers = officials.answer_bodies(st, view.complaints)
-        g.save(st)
-        receipts = [g.submit("complain_share", c, timeout) for c in complaints]
-        receipts += [g.submit("answer_complaint", a, timeout) for a in answers]
+    st, e, view = g.at_step("complain_share")
+    raw = g.client.query_answer(
+        "voting", "shares_for", {"election_id": g.election_id, "receiver": st.guardian}
+    )
+    try:
+        shares = from_jsonable(raw.result or [], list[EncryptedShare])
+    except CodecError as exc:
+        raise GovledgerError("election.bad_answer", f"voting.shares_for: {exc.message}") from None
+    complaints = officials.receive_shares(st, shares, _posted_keys(view), view.complaints)
+    answers = officials.answer_bodies(st, view.complaints)
+    g.save(st)
+    receipts = [g.submit("complain_share", c, timeout) for c in complaints]
+    receipts += [g.submit("answer_complaint", a, timeout) for a in answers]
     others = [i for i in range(1, len(e.guardians) + 1) if i != st.guardian]
     waiting = [i for i in others if i not in st.received]
     print_json(
         {
-            "election_id": election_id,
+            "election_id": g.election_id,
             "guardian": st.guardian,
             "verified_from": sorted(st.received),
             "complained_about": [c.complaint.sender for c in complaints],
@@ -546,29 +545,19 @@ def guardian_check(
         say("every share verified: run `election guardian confirm`")
 
 
-@guardian_app.command("confirm")
-def guardian_confirm(
-    ctx: typer.Context,
-    election_id: str = ELECTION_OPTION,
-    key: str = KEY_OPTION,
-    state: Path | None = STATE_OPTION,
-    state_passphrase: str | None = STATE_PASSPHRASE_OPTION,
-    url: str = URL_OPTION,
-    timeout: float = TIMEOUT_OPTION,
-) -> None:
+@_guardian_step("confirm")
+def guardian_confirm(g: _Guardian, timeout: float) -> None:
     """Compute this guardian's key share P(i) from the verified shares, keep it, and confirm."""
-    with _client(ctx, url) as client:
-        g = _Guardian(ctx, client, election_id, key, state, state_passphrase)
-        st, e, view = g.at_step("confirm_shares")
-        if any(x.index == st.guardian and x.confirmed for x in view.guardians):
-            raise GovledgerError("voting.already_confirmed", f"guardian {st.guardian} already confirmed")
-        body = officials.confirm_body(st, len(e.guardians))
-        g.save(st)  # P(i) first: it is what decrypts on counting day
-        receipt = g.submit("confirm_shares", body, timeout)
-        after = _election(client, election_id)
+    st, e, view = g.at_step("confirm_shares")
+    if any(x.index == st.guardian and x.confirmed for x in view.guardians):
+        raise GovledgerError("voting.already_confirmed", f"guardian {st.guardian} already confirmed")
+    body = officials.confirm_body(st, len(e.guardians))
+    g.save(st)  # P(i) first: it is what decrypts on counting day
+    receipt = g.submit("confirm_shares", body, timeout)
+    after = _election(g.client, g.election_id)
     print_json(
         {
-            "election_id": election_id,
+            "election_id": g.election_id,
             "guardian": st.guardian,
             "key_ready": bool(after.joint_key),
             "receipts": [receipt],
@@ -581,51 +570,42 @@ def guardian_confirm(
 # --- guardian: counting day --------------------------------------------------------------------------
 
 
-@guardian_app.command("decrypt")
-def guardian_decrypt(
-    ctx: typer.Context,
-    election_id: str = ELECTION_OPTION,
-    key: str = KEY_OPTION,
-    state: Path | None = STATE_OPTION,
-    state_passphrase: str | None = STATE_PASSPHRASE_OPTION,
-    url: str = URL_OPTION,
-    timeout: float = TIMEOUT_OPTION,
-) -> None:
+@_guardian_step("decrypt")
+def guardian_decrypt(g: _Guardian, timeout: float) -> None:
     """Counting day: post this guardian's partial decryption, then its response to the challenge.
 
     Round 1 for every chunk still short of k shares; round 3 for every chunk whose set U holds this
     guardian, once k have posted. Run it again until it reports nothing left to do. Missing
     guardians need nothing: any k of n decrypt (ElectionGuard 2.0).
     """
-    with _client(ctx, url) as client:
-        g = _Guardian(ctx, client, election_id, key, state, state_passphrase)
-        st = g.load()
-        rules.phase(_election(client, election_id), "post_decryption_share")
-        tally = _query(client, "voting", "encrypted_tally", {"election_id": election_id}, EncryptedTally)
-        d = _decryption(client, election_id)
-        if tally is None:
-            raise GovledgerError("election.bad_answer", "the poll closed but the node has no encrypted tally")
-        if officials.forget_other_attempts(st, d.attempt):
-            g.save(st)
-        receipts = []
-        for chunk in d.chunks:
-            if st.guardian in chunk.sharers or chunk.challenge is not None:
-                continue
-            body = officials.decryption_share_body(st, tally, d.attempt, chunk.chunk)
-            g.save(st)  # the round-1 nonces first: round 3 needs them
-            receipts.append(g.submit("post_decryption_share", body, timeout))
-        d = _decryption(client, election_id)
-        waiting: list[int] = []
-        for chunk in d.chunks:
-            if chunk.challenge is None:
-                waiting.append(chunk.chunk)
-                continue
-            if st.guardian not in chunk.challenge.challenge.guardians or st.guardian in chunk.responders:
-                continue
-            body_r = officials.decryption_response_body(st, d.attempt, chunk.chunk, chunk.challenge.challenge)
-            g.save(st)  # the nonces are spent: never answer twice with them
-            receipts.append(g.submit("post_decryption_response", body_r, timeout))
-        after = _election(client, election_id)
+    client, election_id = g.client, g.election_id
+    st = g.load()
+    rules.phase(_election(client, election_id), "post_decryption_share")
+    tally = _query(client, "voting", "encrypted_tally", {"election_id": election_id}, EncryptedTally)
+    d = _decryption(client, election_id)
+    if tally is None:
+        raise GovledgerError("election.bad_answer", "the poll closed but the node has no encrypted tally")
+    if officials.forget_other_attempts(st, d.attempt):
+        g.save(st)
+    receipts = []
+    for chunk in d.chunks:
+        if st.guardian in chunk.sharers or chunk.challenge is not None:
+            continue
+        body = officials.decryption_share_body(st, tally, d.attempt, chunk.chunk)
+        g.save(st)  # the round-1 nonces first: round 3 needs them
+        receipts.append(g.submit("post_decryption_share", body, timeout))
+    d = _decryption(client, election_id)
+    waiting: list[int] = []
+    for chunk in d.chunks:
+        if chunk.challenge is None:
+            waiting.append(chunk.chunk)
+            continue
+        if st.guardian not in chunk.challenge.challenge.guardians or st.guardian in chunk.responders:
+            continue
+        body_r = officials.decryption_response_body(st, d.attempt, chunk.chunk, chunk.challenge.challenge)
+        g.save(st)  # the nonces are spent: never answer twice with them
+        receipts.append(g.submit("post_decryption_response", body_r, timeout))
+    after = _election(client, election_id)
     print_json(
         {
             "election_id": election_id,
