@@ -163,6 +163,24 @@ async def _exists(request: Request, app: str, query: str, params: dict[str, Any]
     return (await _run(request, app, query, params)).result is not None
 
 
+async def _list_of(
+    request: Request,
+    app: str,
+    owner: tuple[str, dict[str, Any]],
+    not_found: tuple[str, str],
+    query: str,
+    page: dict[str, Any] | None = None,
+) -> Response:
+    """A list query about one record, run with the owner's params plus `page`.
+
+    The list answers [] for a record that does not exist, so the owner lookup is what tells 404 apart.
+    """
+    owner_query, owner_params = owner
+    if not await _exists(request, app, owner_query, owner_params):
+        raise ApiError(*not_found, 404)
+    return await _answer(request, app, query, {**owner_params, **(page or {})})
+
+
 def _land_id(value: str, what: str) -> str:
     land_rules.identifier(value, what)
     return value
@@ -189,6 +207,19 @@ LAND: list[str | Enum] = ["land register"]
 
 def _no_parcel(parcel_id: str) -> tuple[str, str]:
     return "land.parcel_not_found", f"no parcel {parcel_id!r} in the land register"
+
+
+def _no_party(party_id: str) -> tuple[str, str]:
+    return "land.party_not_found", f"no party {party_id!r} in the land register"
+
+
+async def _parcel_list(
+    request: Request, parcel_id: str, query: str, page: dict[str, Any] | None = None
+) -> Response:
+    """A list query by parcel id: 404 if the parcel has no title."""
+    _land_id(parcel_id, "parcel_id")
+    owner = ("title", {"parcel_id": parcel_id})
+    return await _list_of(request, "land", owner, _no_parcel(parcel_id), query, page)
 
 
 @router.get(
@@ -231,11 +262,7 @@ async def land_history(
     from_version: Annotated[int, Query(ge=1, le=10**9)] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_PAGE)] = MAX_HISTORY_PAGE,
 ) -> Response:
-    _land_id(parcel_id, "parcel_id")
-    params = {"parcel_id": parcel_id, "from_version": from_version, "limit": limit}
-    if not await _exists(request, "land", "title", {"parcel_id": parcel_id}):
-        raise ApiError(*_no_parcel(parcel_id), 404)
-    return await _answer(request, "land", "history", params)
+    return await _parcel_list(request, parcel_id, "history", {"from_version": from_version, "limit": limit})
 
 
 @router.get(
@@ -260,11 +287,7 @@ async def land_title_at(
     responses=_answer_doc(list[RRR], "Active rights and restrictions.", "land.parcel_not_found"),
 )
 async def land_encumbrances(request: Request, parcel_id: str) -> Response:
-    _land_id(parcel_id, "parcel_id")
-    params = {"parcel_id": parcel_id}
-    if not await _exists(request, "land", "title", params):
-        raise ApiError(*_no_parcel(parcel_id), 404)
-    return await _answer(request, "land", "encumbrances", params)
+    return await _parcel_list(request, parcel_id, "encumbrances")
 
 
 @router.get(
@@ -277,8 +300,7 @@ async def land_encumbrances(request: Request, parcel_id: str) -> Response:
 )
 async def land_party(request: Request, party_id: str) -> Response:
     _land_id(party_id, "party_id")
-    not_found = ("land.party_not_found", f"no party {party_id!r} in the land register")
-    return await _answer(request, "land", "party", {"party_id": party_id}, not_found=not_found)
+    return await _answer(request, "land", "party", {"party_id": party_id}, not_found=_no_party(party_id))
 
 
 @router.get(
@@ -297,8 +319,7 @@ async def land_parcels_of_party(
 ) -> Response:
     _land_id(party_id, "party_id")
     params = {"party_id": party_id, "start_after": _start_after(start_after, _land_id), "limit": limit}
-    not_found = ("land.party_not_found", f"no party {party_id!r} in the land register")
-    return await _answer(request, "land", "parcels_of_party", params, not_found=not_found)
+    return await _answer(request, "land", "parcels_of_party", params, not_found=_no_party(party_id))
 
 
 # --- companies -------------------------------------------------------------------------------------
@@ -308,6 +329,15 @@ COMPANIES: list[str | Enum] = ["company register"]
 
 def _no_company(company_id: str) -> tuple[str, str]:
     return "company.not_found", f"no company {company_id!r} in the register"
+
+
+async def _company_list(
+    request: Request, company_id: str, query: str, page: dict[str, Any] | None = None
+) -> Response:
+    """A list query by company id: 404 if the company does not exist."""
+    _company_id(company_id, "company_id")
+    owner = ("company", {"company_id": company_id})
+    return await _list_of(request, "company", owner, _no_company(company_id), query, page)
 
 
 @router.get(
@@ -338,21 +368,8 @@ async def company_lifecycle(
     from_version: Annotated[int, Query(ge=1, le=10**9)] = 1,
     limit: Annotated[int, Query(ge=1, le=COMPANY_MAX_PAGE)] = COMPANY_MAX_PAGE,
 ) -> Response:
-    _company_id(company_id, "company_id")
-    if not await _exists(request, "company", "company", {"company_id": company_id}):
-        raise ApiError(*_no_company(company_id), 404)
-    params = {"company_id": company_id, "from_version": from_version, "limit": limit}
-    return await _answer(request, "company", "history", params)
-
-
-async def _company_list(
-    request: Request, company_id: str, query: str, page: dict[str, Any] | None = None
-) -> Response:
-    """A list query by company id: 404 if the company does not exist (the query answers [] then)."""
-    _company_id(company_id, "company_id")
-    if not await _exists(request, "company", "company", {"company_id": company_id}):
-        raise ApiError(*_no_company(company_id), 404)
-    return await _answer(request, "company", query, {"company_id": company_id, **(page or {})})
+    page = {"from_version": from_version, "limit": limit}
+    return await _company_list(request, company_id, "history", page)
 
 
 @router.get(
