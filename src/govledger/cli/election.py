@@ -14,7 +14,8 @@
   selections under the election's joint key (read with a proof), prints the confirmation code, and
   casts the ballot signed by the one-time credential KEY, with the device's proof commitments when
   they fit a transaction body (validators then check it ~3.5 times faster; `--no-commitments` sends
-  the bare ballot). Exit 2 with the ledger's code when the ballot is refused.
+  the bare ballot). `--challenge` spoils the ballot instead (the Benaloh challenge: published with
+  its reveal, never counted). Exit 2 with the ledger's code when the ballot is refused.
 - `lookup CODE` is the voter's check: is the ballot with this confirmation code (64 hex digits) on
   the ledger, since which height, and does it count? The answer is proof-verified; for a challenged
   ballot the reveal is re-encrypted locally (the Benaloh check on a second device) and the revealed
@@ -35,7 +36,14 @@ import typer
 
 from govledger.apps.voting import device as voter_device
 from govledger.apps.voting import record as election_record
-from govledger.apps.voting.model import CHALLENGED, BallotEntry, BallotStatus, Election
+from govledger.apps.voting.model import (
+    CHALLENGED,
+    BallotEntry,
+    BallotStatus,
+    CastBallot,
+    ChallengeBallot,
+    Election,
+)
 from govledger.cli import election_officials
 from govledger.cli.common import URL_OPTION, err_console, load_json_arg, print_json, say, state_of
 from govledger.codec import from_jsonable
@@ -156,10 +164,17 @@ def cast(
     ballot_id: str = typer.Option("", "--ballot-id", help="Ballot id (default: random)."),
     device: str = typer.Option("cli", "--device", help="Device label, B_aux,0 (nothing personal)."),
     commitments: bool = typer.Option(True, "--commitments/--no-commitments", help="Send the hint."),
+    challenge: bool = typer.Option(
+        False, "--challenge", help="Challenge instead of cast: reveal the ballot to check it; never counted."
+    ),
     url: str = URL_OPTION,
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for the commit."),
 ) -> None:
-    """Encrypt a ballot on this machine and cast it with a voting credential."""
+    """Encrypt a ballot on this machine and cast it (or, with --challenge, spoil it) with a credential.
+
+    A challenged ballot (ElectionGuard's Benaloh challenge) is published with its reveal, so anyone
+    can check that the device encrypted what the voter chose; it is never counted, and the credential
+    can still cast. `election lookup CODE` re-encrypts the reveal and prints the selections."""
     key = state_of(ctx).load_key(credential)
     marks = load_json_arg(choices, "--choices")
     if not isinstance(marks, dict) or not all(isinstance(v, dict) for v in marks.values()):
@@ -176,26 +191,36 @@ def cast(
         )
         plain = plaintext_ballot(election.manifest, ballot_id or f"b-{secrets.token_hex(8)}", style, marks)
         held = voter_device.encrypt(context, plain, device=device)
-        body = voter_device.cast_body(election_id, key.public_key.key, held, with_commitments=commitments)
+        body: CastBallot | ChallengeBallot
+        if challenge:
+            op, body = "challenge_ballot", voter_device.challenge_body(election_id, key.public_key.key, held)
+        else:
+            op = "cast_ballot"
+            body = voter_device.cast_body(election_id, key.public_key.key, held, with_commitments=commitments)
         say(f"confirmation code {held.encrypted.confirmation_code.hex()}")
-        tx = client.tx_builder().tx("voting", "cast_ballot", body, [key], current_height=client.height())
+        tx = client.tx_builder().tx("voting", op, body, [key], current_height=client.height())
         status = client.submit_and_wait(tx, timeout, check=False)
     receipt = status.receipt
     if receipt is not None and receipt.code != "ok":
         raise GovledgerError(
             receipt.code, f"committed at height {status.height} but refused: {receipt.message}"
         )
-    hint = "with" if body.commitments is not None else "without"
+    sent_commitments = isinstance(body, CastBallot) and body.commitments is not None
     print_json(
         {
             "ballot_id": plain.ballot_id,
             "confirmation_code": held.encrypted.confirmation_code.hex(),
             "height": status.height,
             "tx_id": status.tx_id,
-            "commitments": body.commitments is not None,
+            "commitments": sent_commitments,
+            "challenged": challenge,
         }
     )
-    say(f"cast at height {status.height}, {hint} the proof commitments")
+    if challenge:
+        say(f"challenged at height {status.height}: revealed, never counted; check it with `election lookup`")
+    else:
+        hint = "with" if sent_commitments else "without"
+        say(f"cast at height {status.height}, {hint} the proof commitments")
 
 
 @app.command("lookup")

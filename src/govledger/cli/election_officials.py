@@ -8,7 +8,9 @@ A refusal, bad input, a missing or foreign state file or a wrong passphrase ends
 `error: <code>: <message>` and exit 2.
 
 - official: `create --manifest FILE` (the election file: manifest, guardians, quorum, window, authority
-  organisation), `register` (voting credentials for one ballot style), `restart-decryption`.
+  organisation), `reschedule` (a new window, before voting can have started), `register` (voting
+  credentials for one ballot style), `revoke-credential`, `restart-ceremony` (a new key-ceremony
+  round, optionally with replacement guardians), `restart-decryption`.
 - guardian (`election guardian ...`, each with its governance key `--key` and its state file
   `--state`): `init` (secrets, written sealed; nothing posted), `commit` (commitments and Schnorr
   proofs), `shares` (encrypted shares to the others), `check` (verify the shares received, post
@@ -37,14 +39,19 @@ import typer
 
 from govledger.apps.voting import officials, rules
 from govledger.apps.voting.model import (
+    REVOKE_REASONS,
     TALLIED,
     ComplaintEntry,
     Counts,
     DecryptionView,
     Election,
+    GuardianSlot,
     GuardiansView,
     RegisterCredentials,
+    Reschedule,
+    RestartCeremony,
     RestartDecryption,
+    RevokeCredential,
 )
 from govledger.cli.common import URL_OPTION, load_json_arg, print_json, say, state_of
 from govledger.codec import Record, from_jsonable
@@ -259,11 +266,7 @@ def register(
     """Register one-time voting credentials (official): public keys only, never who holds them."""
     st = state_of(ctx)
     keys = [st.load_key(name).public_key.key for name in credential]
-    for text in public_key:
-        try:
-            keys.append(bytes.fromhex(text))
-        except ValueError:
-            raise GovledgerError("election.bad_credential", f"{text!r} is not hexadecimal") from None
+    keys += [_credential_hex(text) for text in public_key]
     if not keys:
         raise GovledgerError("election.bad_credential", "name at least one --credential or --public-key")
     signer = st.load_key(key)
@@ -279,6 +282,13 @@ def register(
     print_json({"election_id": election_id, "registered": len(keys), "receipts": [receipt]})
 
 
+def _credential_hex(text: str) -> bytes:
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise GovledgerError("election.bad_credential", f"{text!r} is not hexadecimal") from None
+
+
 def restart_decryption(
     ctx: typer.Context,
     election_id: str = ELECTION_OPTION,
@@ -292,6 +302,101 @@ def restart_decryption(
         rules.phase(_election(client, election_id), "restart_decryption")
         receipt = _submit(client, signer, "restart_decryption", RestartDecryption(election_id), timeout)
     print_json({"election_id": election_id, "receipts": [receipt]})
+
+
+_TIME_HELP = "an ISO 8601 time with a zone (2026-12-06T07:00:00Z), or milliseconds since 1970"
+
+
+def reschedule(
+    ctx: typer.Context,
+    election_id: str = ELECTION_OPTION,
+    opens: str = typer.Option(..., "--opens", help=f"New opening: {_TIME_HELP}."),
+    closes: str = typer.Option(..., "--closes", help=f"New closing: {_TIME_HELP}."),
+    key: str = KEY_OPTION,
+    url: str = URL_OPTION,
+    timeout: float = TIMEOUT_OPTION,
+) -> None:
+    """Move the voting window (official), only before any ballot can have been cast."""
+    body = Reschedule(election_id, _time_arg(opens, "--opens"), _time_arg(closes, "--closes"))
+    signer = state_of(ctx).load_key(key)
+    with _client(ctx, url) as client:
+        rules.phase(_election(client, election_id), "reschedule")
+        receipt = _submit(client, signer, "reschedule", body, timeout)
+    print_json(
+        {
+            "election_id": election_id,
+            "opens": _iso(body.opens_ms),
+            "closes": _iso(body.closes_ms),
+            "receipts": [receipt],
+        }
+    )
+
+
+def _time_arg(text: str, option: str) -> int:
+    try:
+        return officials.parse_time_ms(int(text) if text.isdigit() else text, option)
+    except GovledgerError as exc:  # its code names the election file; here the time is an option
+        raise GovledgerError("election.bad_time", exc.message) from None
+
+
+def revoke_credential(
+    ctx: typer.Context,
+    election_id: str = ELECTION_OPTION,
+    credential: str | None = typer.Option(None, "--credential", help="The credential's key file name."),
+    public_key: str | None = typer.Option(None, "--public-key", help="The credential's public key, hex."),
+    reason: str = typer.Option(..., "--reason", help=f"One of: {', '.join(REVOKE_REASONS)}."),
+    key: str = KEY_OPTION,
+    url: str = URL_OPTION,
+    timeout: float = TIMEOUT_OPTION,
+) -> None:
+    """Revoke a voting credential (official); a ballot it cast is withdrawn from the tally."""
+    st = state_of(ctx)
+    if (credential is None) == (public_key is None):
+        raise GovledgerError("election.bad_credential", "name exactly one of --credential or --public-key")
+    cred = (
+        _credential_hex(public_key) if public_key is not None else st.load_key(str(credential)).public_key.key
+    )
+    if reason not in REVOKE_REASONS:
+        raise GovledgerError("voting.bad_vocabulary", f"--reason must be one of: {', '.join(REVOKE_REASONS)}")
+    signer = st.load_key(key)
+    with _client(ctx, url) as client:
+        rules.phase(_election(client, election_id), "revoke_credential")
+        receipt = _submit(
+            client, signer, "revoke_credential", RevokeCredential(election_id, cred, reason), timeout
+        )
+    print_json(
+        {"election_id": election_id, "credential": cred.hex(), "reason": reason, "receipts": [receipt]}
+    )
+
+
+def restart_ceremony(
+    ctx: typer.Context,
+    election_id: str = ELECTION_OPTION,
+    replace: list[str] = typer.Option(
+        [], "--replace", help="INDEX=MEMBER: guardian INDEX is now governance member MEMBER (repeatable)."
+    ),
+    key: str = KEY_OPTION,
+    url: str = URL_OPTION,
+    timeout: float = TIMEOUT_OPTION,
+) -> None:
+    """Start a new key-ceremony round (official), optionally replacing guardians who dropped out."""
+    slots = tuple(_slot(text) for text in replace)
+    signer = state_of(ctx).load_key(key)
+    with _client(ctx, url) as client:
+        rules.phase(_election(client, election_id), "restart_ceremony")
+        receipt = _submit(client, signer, "restart_ceremony", RestartCeremony(election_id, slots), timeout)
+        round_ = _guardians(client, election_id).round
+    print_json({"election_id": election_id, "round": round_, "receipts": [receipt]})
+    say(f"key ceremony of {election_id!r} restarted: round {round_}; every guardian runs `commit` again")
+
+
+def _slot(text: str) -> GuardianSlot:
+    index, sep, member = text.partition("=")
+    if not sep or not index.strip().isdigit() or not member.strip():
+        raise GovledgerError(
+            "election.bad_replace", f"--replace {text!r} is not INDEX=MEMBER (e.g. 2=guardian-4)"
+        )
+    return GuardianSlot(int(index), member.strip())
 
 
 # --- anyone -----------------------------------------------------------------------------------------
@@ -635,6 +740,9 @@ def mount(app: typer.Typer) -> None:
     """Add the officials' and guardians' commands to the `election` group."""
     app.command("create")(create)
     app.command("register")(register)
+    app.command("reschedule")(reschedule)
+    app.command("revoke-credential")(revoke_credential)
+    app.command("restart-ceremony")(restart_ceremony)
     app.command("restart-decryption")(restart_decryption)
     app.command("status")(status)
     app.command("tally")(tally)

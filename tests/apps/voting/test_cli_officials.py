@@ -8,8 +8,10 @@ opening and closing times (block time drives the phases, and nobody waits an hou
 3 guardians, quorum 2; three voters cast with `election cast`; guardian 2 stays away on counting
 day; the result is what they voted and `election verify` passes on the exported record. Then the
 refusals: wrong passphrase, another guardian's state file, commands in the wrong phase, each exit 2
-with its code. Last, the complaint path of the guardian's code (which the CLI cannot provoke with
-honest guardians), over the in-memory ledger: a mistaken complaint is dismissed and the revealed
+with its code. The official's corrections (reschedule, a restarted ceremony with a replaced
+guardian, a revoked credential whose ballot leaves the tally) and a voter's challenged ballot run
+through their commands too. Last, the complaint path of the guardian's code (which the CLI cannot
+provoke with honest guardians), over the in-memory ledger: a mistaken complaint is dismissed and the revealed
 share used, a damaged share is complained about and the complaint upheld.
 """
 
@@ -164,6 +166,14 @@ def guardian(net: Net, step: str, name: str, *more: str) -> Any:
     return ok(net, "guardian", step, "--election", E, "--key", name, *more)
 
 
+def cast(net: Net, voter: str, *more: str) -> Any:
+    """`election cast` by `voter` with their choices from VOTES."""
+    choices = json.dumps(VOTES[voter])
+    return ok(
+        net, "cast", "--election", E, "--credential", voter, "--style", "all", "--choices", choices, *more
+    )
+
+
 def create(net: Net, tmp: Path) -> None:
     path = tmp / "election.json"
     path.write_text(json.dumps(election_file(net.opens_ms)))
@@ -202,19 +212,8 @@ def test_a_whole_election_from_the_command_line(net: Net, tmp_path: Path) -> Non
         == 3
     )
     net.pass_time_to(net.opens_ms)
-    for name, choices in VOTES.items():
-        ok(
-            net,
-            "cast",
-            "--election",
-            E,
-            "--credential",
-            name,
-            "--style",
-            "all",
-            "--choices",
-            json.dumps(choices),
-        )
+    for name in VOTES:
+        cast(net, name)
     # counting before the poll closes is refused, and nothing is published yet
     refused(net, "voting.not_closed", "guardian", "decrypt", "--election", E, "--key", "guardian-1")
     refused(net, "election.not_tallied", "tally", E)
@@ -403,3 +402,81 @@ def test_complaints_a_false_one_is_dismissed_and_its_share_used_a_true_one_is_up
     with pytest.raises(GovledgerError) as unchecked:
         officials.confirm_body(g1, 3)  # guardian 3's share never verified
     assert unchecked.value.code == "election.shares_unchecked"
+
+
+def test_the_official_reschedules_replaces_a_guardian_and_revokes_a_credential(
+    net: Net, tmp_path: Path
+) -> None:
+    """The official's corrections, each through its command: a new window while the ceremony runs, a
+    restarted ceremony with guardian 3 replaced by guardian-4, a credential revoked after it voted
+    (its ballot leaves the tally); and a voter's challenged ballot, revealed and never counted."""
+
+    def official(command: str, *more: str) -> tuple[str, ...]:
+        return (command, "--election", E, "--key", "official-1", *more)
+
+    CliState(home=net.home, passphrase=PASSPHRASE, scrypt_n=SCRYPT_N).save_key("guardian-4", key(14))
+    create(net, tmp_path)
+    opens, closes = net.opens_ms + HOUR_MS, net.opens_ms + 2 * HOUR_MS
+    moved = ok(net, *official("reschedule", "--opens", _iso(opens), "--closes", str(closes)))
+    assert moved["receipts"][0]["events"] == ["rescheduled"]
+    status = ok(net, "status", E)
+    assert officials.parse_time_ms(status["opens"], "opens") == opens
+    assert officials.parse_time_ms(status["closes"], "closes") == closes
+    refused(net, "election.bad_time", *official("reschedule", "--opens", "tomorrow", "--closes", "1"))
+    not_official = ("reschedule", "--election", E, "--opens", str(opens), "--closes", str(closes))
+    refused(net, "auth.missing_signers", *not_official, "--key", "guardian-1")
+
+    guardian(net, "init", "guardian-1")
+    guardian(net, "commit", "guardian-1")
+    refused(net, "election.bad_replace", *official("restart-ceremony", "--replace", "three=guardian-4"))
+    refused(net, "voting.bad_guardians", *official("restart-ceremony", "--replace", "3=guardian-1"))
+    restarted = ok(net, *official("restart-ceremony", "--replace", "3=guardian-4"))
+    assert restarted["round"] == 2 and restarted["receipts"][0]["events"] == ["ceremony_restarted"]
+    status = ok(net, "status", E)
+    assert [g["member_id"] for g in status["guardians"]] == ["guardian-1", "guardian-2", "guardian-4"]
+    assert not any(g["key_posted"] for g in status["guardians"])  # round 1's key no longer counts
+    refused(net, "voting.not_guardian", "guardian", "init", "--election", E, "--key", "guardian-3")
+    guardians = ("guardian-1", "guardian-2", "guardian-4")
+    for g in guardians[1:]:
+        guardian(net, "init", g)
+    for step in ("commit", "shares", "check", "confirm"):
+        for g in guardians:
+            guardian(net, step, g)
+    assert ok(net, "status", E)["key_ready"] is True
+
+    creds = [a for name in VOTERS for a in ("--credential", name)]
+    ok(net, *official("register", "--style", "all", *creds))
+    net.pass_time_to(opens)
+    later = ("--opens", str(opens + HOUR_MS), "--closes", str(closes + HOUR_MS))
+    refused(net, "voting.wrong_phase", *official("reschedule", *later))
+    cast(net, "v1")
+    cast(net, "v2")
+    spoiled = cast(net, "v3", "--challenge")
+    assert spoiled["challenged"] is True and spoiled["commitments"] is False
+    looked = ok(net, "lookup", spoiled["confirmation_code"])
+    assert looked["status"] == "challenged" and looked["reveal_check"] == "ok"
+    assert looked["revealed"] == {"mayor": ["alice"], "measure": ["no"]}
+
+    v2 = credential(VOTERS["v2"]).public_key.key.hex()
+    revoke = ("revoke-credential", "--reason")
+    refused(net, "voting.bad_vocabulary", *official(*revoke, "moved", "--credential", "v2"))
+    refused(net, "election.bad_credential", *official(*revoke, "lost"))
+    refused(net, "election.bad_credential", *official(*revoke, "lost", "--public-key", "zz"))
+    revoked = ok(net, *official(*revoke, "lost", "--public-key", v2))
+    assert revoked["credential"] == v2 and "credential_revoked" in revoked["receipts"][0]["events"]
+    refused(net, "voting.ineligible", *official(*revoke, "lost", "--credential", "v2"))
+    counts = ok(net, "status", E)["counts"]
+    assert (counts["cast"], counts["withdrawn"], counts["challenged"], counts["revoked_credentials"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
+
+    net.pass_time_to(closes)
+    guardian(net, "decrypt", "guardian-1")
+    guardian(net, "decrypt", "guardian-4")
+    assert guardian(net, "decrypt", "guardian-1")["phase"] == "tallied"
+    # only v1's ballot counts: v2's was withdrawn with its credential, v3's was challenged
+    result = ok(net, "tally", E)["result"]
+    assert result == {"mayor": {"alice": 1, "bob": 0, "carol": 0}, "measure": {"yes": 1, "no": 0}}
