@@ -39,6 +39,7 @@ import typer
 
 from govledger.apps.voting import officials, rules
 from govledger.apps.voting.model import (
+    MAX_TIME_MS,
     REVOKE_REASONS,
     TALLIED,
     ComplaintEntry,
@@ -334,9 +335,17 @@ def reschedule(
 
 def _time_arg(text: str, option: str) -> int:
     try:
-        return officials.parse_time_ms(int(text) if text.isdigit() else text, option)
+        ms = officials.parse_time_ms(int(text) if _is_number(text) else text, option)
     except GovledgerError as exc:  # its code names the election file; here the time is an option
         raise GovledgerError("election.bad_time", exc.message) from None
+    if not 0 <= ms <= MAX_TIME_MS:
+        raise GovledgerError("election.bad_time", f"{option} is out of range")
+    return ms
+
+
+def _is_number(text: str) -> bool:
+    """ASCII digits only, and few enough to encode: `str.isdigit` also takes other scripts' digits."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def revoke_credential(
@@ -392,7 +401,7 @@ def restart_ceremony(
 
 def _slot(text: str) -> GuardianSlot:
     index, sep, member = text.partition("=")
-    if not sep or not index.strip().isdigit() or not member.strip():
+    if not sep or not _is_number(index.strip()) or not member.strip():
         raise GovledgerError(
             "election.bad_replace", f"--replace {text!r} is not INDEX=MEMBER (e.g. 2=guardian-4)"
         )

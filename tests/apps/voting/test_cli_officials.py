@@ -422,13 +422,15 @@ def test_the_official_reschedules_replaces_a_guardian_and_revokes_a_credential(
     status = ok(net, "status", E)
     assert officials.parse_time_ms(status["opens"], "opens") == opens
     assert officials.parse_time_ms(status["closes"], "closes") == closes
-    refused(net, "election.bad_time", *official("reschedule", "--opens", "tomorrow", "--closes", "1"))
+    for bad in ("tomorrow", "9" * 30, "2026-12-13T07:00:00"):  # a time needs its zone
+        refused(net, "election.bad_time", *official("reschedule", "--opens", bad, "--closes", str(closes)))
     not_official = ("reschedule", "--election", E, "--opens", str(opens), "--closes", str(closes))
     refused(net, "auth.missing_signers", *not_official, "--key", "guardian-1")
 
     guardian(net, "init", "guardian-1")
     guardian(net, "commit", "guardian-1")
-    refused(net, "election.bad_replace", *official("restart-ceremony", "--replace", "three=guardian-4"))
+    for bad in ("three=guardian-4", "9" * 30 + "=guardian-4", "3=", "3"):
+        refused(net, "election.bad_replace", *official("restart-ceremony", "--replace", bad))
     refused(net, "voting.bad_guardians", *official("restart-ceremony", "--replace", "3=guardian-1"))
     restarted = ok(net, *official("restart-ceremony", "--replace", "3=guardian-4"))
     assert restarted["round"] == 2 and restarted["receipts"][0]["events"] == ["ceremony_restarted"]
