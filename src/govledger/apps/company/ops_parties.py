@@ -19,6 +19,7 @@ from typing import Any
 
 import msgspec
 
+from govledger.apps.common import keys
 from govledger.apps.company import rules, store
 from govledger.apps.company.errors import fail
 from govledger.apps.company.model import (
@@ -29,7 +30,7 @@ from govledger.apps.company.model import (
     RegisterParty,
 )
 from govledger.apps.company.roles import COMPANY_REGISTRAR
-from govledger.ledger.app import AllOf, AppState, AppView, Operation, Requirement, SignedBy, TxContext, event
+from govledger.ledger.app import AllOf, AppState, AppView, Operation, Requirement, TxContext, event
 from govledger.ledger.block import Event
 
 NAME = "company"
@@ -41,14 +42,9 @@ def subject(party_id: str) -> str:
 
 
 def _keys_free(view: AppView, party_id: str, key_ids: list[bytes]) -> None:
-    for kid in key_ids:
-        owner = store.party_of_key(view, kid)
-        if owner is not None and owner != party_id:
-            fail("company.key_in_use", f"key {kid.hex()} is bound to party {owner!r}")
-
-
-def _possession(key_ids: list[bytes]) -> list[Requirement]:
-    return [SignedBy(k) for k in key_ids]
+    taken = store.bound_elsewhere(view, party_id, key_ids)
+    if taken is not None:
+        fail("company.key_in_use", f"key {taken[0].hex()} is bound to party {taken[1]!r}")
 
 
 # --- register_party --------------------------------------------------------------------------------
@@ -63,7 +59,7 @@ def _shape_register(b: RegisterParty) -> None:
 
 def _signers_register(view: AppView, b: RegisterParty, ctx: TxContext) -> Requirement:
     _shape_register(b)
-    return AllOf(of=_possession(b.key_ids))
+    return AllOf(of=keys.possession(b.key_ids))
 
 
 def _check_register(view: AppView, b: RegisterParty, ctx: TxContext) -> None:
@@ -99,7 +95,7 @@ def _shape_rebind(b: RebindPartyKeys) -> None:
 
 def _signers_rebind(view: AppView, b: RebindPartyKeys, ctx: TxContext) -> Requirement:
     _shape_rebind(b)
-    return AllOf(of=[COMPANY_REGISTRAR, *_possession(b.key_ids)])
+    return AllOf(of=[COMPANY_REGISTRAR, *keys.possession(b.key_ids)])
 
 
 def _check_rebind(view: AppView, b: RebindPartyKeys, ctx: TxContext) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from govledger.apps.company import rules, store
+from govledger.apps.common.keys import KEY_ID_BYTES
+from govledger.apps.company import store
 from govledger.apps.company.model import (
     ACTIVE,
     MAX_PAGE,
@@ -180,7 +181,7 @@ def party(view: AppView, p: PartyId) -> Party | None:
 
 
 def party_by_key(view: AppView, p: KeyId) -> Party | None:
-    party_id = store.party_of_key(view, p.key_id) if len(p.key_id) == rules.KEY_ID_BYTES else None
+    party_id = store.party_of_key(view, p.key_id) if len(p.key_id) == KEY_ID_BYTES else None
     return None if party_id is None else store.get_party(view, party_id)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sized
 
+from govledger.apps.common import keys
 from govledger.apps.company import store
 from govledger.apps.company.errors import fail
 from govledger.apps.company.model import (
@@ -36,7 +37,6 @@ from govledger.ledger.app import NOBODY_ELSE, AllOf, AppView, Requirement, Signe
 
 IMPOSSIBLE: Requirement = Threshold(k=1, of=[])
 DIGEST_BYTES = 32
-KEY_ID_BYTES = 20
 
 # --- shape ----------------------------------------------------------------------------------------------
 
@@ -131,12 +131,9 @@ def within(value: int, low: int, high: int, what: str) -> None:
 
 
 def key_binding(key_ids: list[bytes], threshold: int, max_keys: int) -> None:
-    if not 1 <= len(key_ids) <= max_keys:
-        fail("company.bad_party", f"a party binds 1..{max_keys} keys")
-    if any(len(k) != KEY_ID_BYTES for k in key_ids) or len(set(key_ids)) != len(key_ids):
-        fail("company.bad_party", f"key ids are distinct {KEY_ID_BYTES}-byte ids")
-    if not 1 <= threshold <= len(key_ids):
-        fail("company.bad_party", f"threshold {threshold} must be 1..{len(key_ids)}")
+    problem = keys.binding_problem(key_ids, threshold, max_keys, "party")
+    if problem is not None:
+        fail("company.bad_party", problem)
 
 
 # --- state ----------------------------------------------------------------------------------------------

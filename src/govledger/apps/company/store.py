@@ -36,6 +36,10 @@ from collections.abc import Iterable
 
 import msgspec
 
+from govledger.apps.common.keys import bind_keys as bind_keys
+from govledger.apps.common.keys import bound_elsewhere as bound_elsewhere
+from govledger.apps.common.keys import party_key as party_key
+from govledger.apps.common.keys import party_of_key as party_of_key
 from govledger.apps.company.errors import fail
 from govledger.apps.company.model import (
     FILING_GRACE_MS,
@@ -53,14 +57,6 @@ from govledger.codec import sha256
 from govledger.ledger.app import AppState, AppView, TxContext
 
 # --- keys -----------------------------------------------------------------------------------------------
-
-
-def party_key(party_id: str) -> bytes:
-    return b"party/" + party_id.encode()
-
-
-def key_binding_key(key_id: bytes) -> bytes:
-    return b"key/" + key_id
 
 
 def company_key(company_id: str) -> bytes:
@@ -177,11 +173,6 @@ def load_party(view: AppView, party_id: str) -> Party:
     return p
 
 
-def party_of_key(view: AppView, key_id: bytes) -> str | None:
-    raw = view.get(key_binding_key(key_id))
-    return None if raw is None else raw.decode()
-
-
 def get_company(view: AppView, company_id: str) -> CompanyVersion | None:
     return view.get_as(company_key(company_id), CompanyVersion)
 
@@ -286,13 +277,6 @@ def block_entry(op: str, refs: Iterable[str], height: int, time_ms: int) -> Entr
 
 def put_party(state: AppState, p: Party) -> None:
     state.put(party_key(p.party_id), p)
-
-
-def bind_keys(state: AppState, party_id: str, old: list[bytes], new: list[bytes]) -> None:
-    for kid in sorted(set(old) - set(new)):
-        state.delete(key_binding_key(kid))
-    for kid in sorted(set(new) - set(old)):
-        state.put(key_binding_key(kid), party_id.encode())
 
 
 def first_version(state: AppState, c: CompanyVersion) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from govledger.apps.common import keys
 from govledger.apps.land import rules, shares, store
 from govledger.apps.land.errors import fail
 from govledger.apps.land.model import (
@@ -33,11 +34,10 @@ from govledger.apps.land.model import (
     RegisterParty,
     UpdateParty,
 )
-from govledger.ledger.app import AllOf, AppState, AppView, Operation, Requirement, SignedBy, TxContext, event
+from govledger.ledger.app import AllOf, AppState, AppView, Operation, Requirement, TxContext, event
 from govledger.ledger.block import Event
 
 NAME = "land"
-KEY_ID_BYTES = 20
 
 
 def subject(party_id: str) -> str:
@@ -62,29 +62,21 @@ def _binding_shape(kind: str, key_ids: list[bytes], threshold: int, members: lis
         return
     if members:
         fail("land.bad_party", f"a {kind} has no members")
-    if not 1 <= len(key_ids) <= MAX_KEYS_PER_PARTY:
-        fail("land.bad_party", f"a {kind} binds 1..{MAX_KEYS_PER_PARTY} keys")
-    if any(len(k) != KEY_ID_BYTES for k in key_ids) or len(set(key_ids)) != len(key_ids):
-        fail("land.bad_party", f"key ids are distinct {KEY_ID_BYTES}-byte ids")
-    if not 1 <= threshold <= len(key_ids):
-        fail("land.bad_party", f"threshold {threshold} must be 1..{len(key_ids)}")
+    problem = keys.binding_problem(key_ids, threshold, MAX_KEYS_PER_PARTY, kind)
+    if problem is not None:
+        fail("land.bad_party", problem)
 
 
 def _keys_free(view: AppView, party_id: str, key_ids: list[bytes]) -> None:
-    for kid in key_ids:
-        owner = store.party_of_key(view, kid)
-        if owner is not None and owner != party_id:
-            fail("land.key_in_use", f"key {kid.hex()} is bound to party {owner!r}")
+    taken = store.bound_elsewhere(view, party_id, key_ids)
+    if taken is not None:
+        fail("land.key_in_use", f"key {taken[0].hex()} is bound to party {taken[1]!r}")
 
 
 def _members_ok(view: AppView, members: list[Holding]) -> None:
     for m in members:
         if store.load_party(view, m.party_id).kind == GROUP:
             fail("land.bad_party", f"member {m.party_id!r} is a group; groups do not nest")
-
-
-def _possession(key_ids: list[bytes], already: list[bytes]) -> list[Requirement]:
-    return [SignedBy(k) for k in key_ids if k not in already]
 
 
 # --- register_party ----------------------------------------------------------------------------------
@@ -100,7 +92,7 @@ def _signers_register(view: AppView, b: RegisterParty, ctx: TxContext) -> Requir
     _shape_register(b)
     if b.kind == GROUP:
         return rules.parties_requirement(view, [m.party_id for m in b.members])
-    return AllOf(of=_possession(b.key_ids, []))
+    return AllOf(of=keys.possession(b.key_ids))
 
 
 def _check_register(view: AppView, b: RegisterParty, ctx: TxContext) -> None:
@@ -143,7 +135,7 @@ def _signers_update(view: AppView, b: UpdateParty, ctx: TxContext) -> Requiremen
     current = _shape_update(view, b)
     new_members = rules.parties_requirement(view, [m.party_id for m in b.members])
     return AllOf(
-        of=[rules.party_requirement(view, current), new_members, *_possession(b.key_ids, current.key_ids)]
+        of=[rules.party_requirement(view, current), new_members, *keys.possession(b.key_ids, current.key_ids)]
     )
 
 
@@ -183,7 +175,7 @@ def _shape_recover(view: AppView, b: RecoverPartyKeys) -> Party:
 
 def _signers_recover(view: AppView, b: RecoverPartyKeys, ctx: TxContext) -> Requirement:
     current = _shape_recover(view, b)
-    return AllOf(of=_possession(b.key_ids, current.key_ids))
+    return AllOf(of=keys.possession(b.key_ids, current.key_ids))
 
 
 def _check_recover(view: AppView, b: RecoverPartyKeys, ctx: TxContext) -> None:

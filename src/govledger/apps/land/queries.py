@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from govledger.apps.common.keys import KEY_ID_BYTES
 from govledger.apps.land import store
 from govledger.apps.land.model import (
     MAX_HISTORY_PAGE,
@@ -102,7 +103,7 @@ def party(view: AppView, p: PartyId) -> Party | None:
 
 
 def party_by_key(view: AppView, p: KeyId) -> Party | None:
-    party_id = store.party_of_key(view, p.key_id) if len(p.key_id) == 20 else None
+    party_id = store.party_of_key(view, p.key_id) if len(p.key_id) == KEY_ID_BYTES else None
     return None if party_id is None else store.get_party(view, party_id)
 
 

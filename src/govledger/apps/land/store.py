@@ -28,6 +28,10 @@ import msgspec
 
 from govledger.apps.attest.app import NAME as ATTEST
 from govledger.apps.attest.app import Attestation
+from govledger.apps.common.keys import bind_keys as bind_keys
+from govledger.apps.common.keys import bound_elsewhere as bound_elsewhere
+from govledger.apps.common.keys import party_key as party_key
+from govledger.apps.common.keys import party_of_key as party_of_key
 from govledger.apps.land.errors import fail
 from govledger.apps.land.model import (
     ACTIVE,
@@ -47,20 +51,12 @@ from govledger.apps.land.model import (
 from govledger.ledger.app import AppState, AppView, TxContext
 
 
-def party_key(party_id: str) -> bytes:
-    return b"party/" + party_id.encode()
-
-
 def holding_key(party_id: str, parcel_id: str) -> bytes:
     return b"party/" + party_id.encode() + b"/parcel/" + parcel_id.encode()
 
 
 def holdings_prefix(party_id: str) -> bytes:
     return b"party/" + party_id.encode() + b"/parcel/"
-
-
-def key_binding_key(key_id: bytes) -> bytes:
-    return b"key/" + key_id
 
 
 def parcel_key(parcel_id: str) -> bytes:
@@ -117,11 +113,6 @@ def load_party(view: AppView, party_id: str) -> Party:
     if p is None:
         fail("land.unknown_party", f"no party {party_id!r} is registered")
     return p
-
-
-def party_of_key(view: AppView, key_id: bytes) -> str | None:
-    raw = view.get(key_binding_key(key_id))
-    return None if raw is None else raw.decode()
 
 
 def get_parcel(view: AppView, parcel_id: str) -> Parcel | None:
@@ -204,13 +195,6 @@ def block_entry(op: str, refs: Iterable[str], height: int, time_ms: int) -> Entr
 
 def put_party(state: AppState, p: Party) -> None:
     state.put(party_key(p.party_id), p)
-
-
-def bind_keys(state: AppState, party_id: str, old: list[bytes], new: list[bytes]) -> None:
-    for kid in sorted(set(old) - set(new)):
-        state.delete(key_binding_key(kid))
-    for kid in sorted(set(new) - set(old)):
-        state.put(key_binding_key(kid), party_id.encode())
 
 
 def put_parcel(state: AppState, p: Parcel) -> None:
