@@ -9,9 +9,12 @@ answer None (or an empty list) without reading odd keys.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from govledger.apps.common.keys import KEY_ID_BYTES
+from govledger.apps.common.reads import counted_page, page_limit, scan_after, valid_ids
+from govledger.apps.common.versions import numbered_page
 from govledger.apps.company import store
 from govledger.apps.company.model import (
     ACTIVE,
@@ -50,20 +53,12 @@ from govledger.codec import decode_trusted
 from govledger.ledger.app import AppView, Query
 
 
-def _ok(*ids: str) -> bool:
-    return all(0 < len(i) <= 64 and i.isascii() and "/" not in i for i in ids)
-
-
-def _page(limit: int) -> int:
-    return min(max(limit, 1), MAX_PAGE)
-
-
 def company(view: AppView, p: CompanyId) -> CompanyVersion | None:
-    return store.get_company(view, p.company_id) if _ok(p.company_id) else None
+    return store.get_company(view, p.company_id) if valid_ids(p.company_id) else None
 
 
 def company_at(view: AppView, p: CompanyAt) -> CompanyVersion | None:
-    if not _ok(p.company_id) or not 1 <= p.version < 10**10:
+    if not valid_ids(p.company_id) or not 1 <= p.version < 10**10:
         return None
     return view.get_as(store.version_key(p.company_id, p.version), CompanyVersion)
 
@@ -73,14 +68,11 @@ def history(view: AppView, p: HistoryPage) -> list[CompanyVersion]:
     current = company(view, CompanyId(p.company_id))
     if current is None:
         return []
-    first = max(1, p.from_version)
-    last = min(current.version, first + _page(p.limit) - 1)
-    out = []
-    for v in range(first, last + 1):
-        c = view.get_as(store.version_key(p.company_id, v), CompanyVersion)
-        assert c is not None, "company versions are never deleted"
-        out.append(c)
-    return out
+    key_of = partial(store.version_key, p.company_id)
+    limit = page_limit(p.limit, MAX_PAGE)
+    return numbered_page(
+        view, key_of, CompanyVersion, p.from_version, current.version, limit, "company versions"
+    )
 
 
 def officers(view: AppView, p: CompanyId) -> list[Appointment]:
@@ -94,18 +86,13 @@ def appointments(view: AppView, p: AppointmentsPage) -> list[Appointment]:
     c = company(view, CompanyId(p.company_id))
     if c is None:
         return []
-    first = max(1, p.from_seq)
-    last = min(c.appointments, first + _page(p.limit) - 1)
-    out = []
-    for seq in range(first, last + 1):
-        a = view.get_as(store.appointment_key(p.company_id, seq), Appointment)
-        assert a is not None, "appointments are never deleted"
-        out.append(a)
-    return out
+    key_of = partial(store.appointment_key, p.company_id)
+    limit = page_limit(p.limit, MAX_PAGE)
+    return numbered_page(view, key_of, Appointment, p.from_seq, c.appointments, limit, "appointments")
 
 
 def share_class(view: AppView, p: ClassRef) -> ShareClass | None:
-    return store.get_class(view, p.company_id, p.class_id) if _ok(p.company_id, p.class_id) else None
+    return store.get_class(view, p.company_id, p.class_id) if valid_ids(p.company_id, p.class_id) else None
 
 
 def shareholders(view: AppView, p: ShareholdersPage) -> Shareholders | None:
@@ -114,23 +101,21 @@ def shareholders(view: AppView, p: ShareholdersPage) -> Shareholders | None:
     if cls is None:
         return None
     prefix = store.holdings_prefix(p.company_id, p.class_id)
-    limit = _page(p.limit)
-    # one row past the page says whether another page follows
-    start = prefix + p.start_after.encode() if p.start_after else None
-    rows = view.scan(prefix, limit=limit + 1, start_after=start)
-    page = [Shareholder(k[len(prefix) :].decode(), decode_trusted(v, Shares).amount) for k, v in rows[:limit]]
-    complete = len(rows) <= limit and (bool(p.start_after) or len(page) == cls.holders)
+    rows, complete = counted_page(view, prefix, p.start_after, page_limit(p.limit, MAX_PAGE), cls.holders)
+    page = [Shareholder(party_id, decode_trusted(v, Shares).amount) for party_id, v in rows]
     return Shareholders(p.company_id, p.class_id, cls.issued, cls.holders, page, complete)
 
 
 def holding(view: AppView, p: HoldingRef) -> Shareholder | None:
-    if not _ok(p.company_id, p.class_id, p.party_id):
+    if not valid_ids(p.company_id, p.class_id, p.party_id):
         return None
     return Shareholder(p.party_id, store.holding(view, p.company_id, p.class_id, p.party_id))
 
 
 def licence(view: AppView, p: LicenceRef) -> Licence | None:
-    return store.get_licence(view, p.company_id, p.licence_id) if _ok(p.company_id, p.licence_id) else None
+    return (
+        store.get_licence(view, p.company_id, p.licence_id) if valid_ids(p.company_id, p.licence_id) else None
+    )
 
 
 def licences(view: AppView, p: CompanyId) -> list[Licence]:
@@ -146,7 +131,7 @@ def licences(view: AppView, p: CompanyId) -> list[Licence]:
 
 
 def resolution(view: AppView, p: ResolutionRef) -> Resolution | None:
-    if not _ok(p.company_id, p.resolution_id):
+    if not valid_ids(p.company_id, p.resolution_id):
         return None
     return store.get_resolution(view, p.company_id, p.resolution_id)
 
@@ -155,29 +140,27 @@ def resolutions(view: AppView, p: ResolutionsPage) -> list[Resolution]:
     """The company's resolutions in id order after `start_after`, at most `limit` (500) of them; a
     shorter page is the last (the company counts them all in `resolutions`)."""
     c = company(view, CompanyId(p.company_id))
-    if c is None or (p.start_after and not _ok(p.start_after)):
+    if c is None or (p.start_after and not valid_ids(p.start_after)):
         return []
     prefix = store.resolutions_prefix(c.company_id)
-    start = prefix + p.start_after.encode() if p.start_after else None
-    limit = min(max(p.limit, 1), MAX_RESOLUTIONS_PAGE)
-    rows = view.scan(prefix, limit=limit, start_after=start)
+    rows = scan_after(view, prefix, p.start_after, page_limit(p.limit, MAX_RESOLUTIONS_PAGE))
     return [decode_trusted(v, Resolution) for _, v in rows]
 
 
 def vote(view: AppView, p: VoteRef) -> Vote | None:
-    if not _ok(p.company_id, p.resolution_id, p.party_id):
+    if not valid_ids(p.company_id, p.resolution_id, p.party_id):
         return None
     return view.get_as(store.vote_key(p.company_id, p.resolution_id, p.party_id), Vote)
 
 
 def filing(view: AppView, p: FilingRef) -> Filing | None:
-    if not _ok(p.company_id) or not 1 <= p.period <= 999_999:
+    if not valid_ids(p.company_id) or not 1 <= p.period <= 999_999:
         return None
     return view.get_as(store.filing_key(p.company_id, p.period), Filing)
 
 
 def party(view: AppView, p: PartyId) -> Party | None:
-    return store.get_party(view, p.party_id) if _ok(p.party_id) else None
+    return store.get_party(view, p.party_id) if valid_ids(p.party_id) else None
 
 
 def party_by_key(view: AppView, p: KeyId) -> Party | None:
@@ -235,7 +218,7 @@ def certificate_data(view: AppView, company_id: str) -> CompanyCertificate | Non
 
 
 def _certificate(view: AppView, p: CompanyId) -> CompanyCertificate | None:
-    return certificate_data(view, p.company_id) if _ok(p.company_id) else None
+    return certificate_data(view, p.company_id) if valid_ids(p.company_id) else None
 
 
 QUERIES: dict[str, Query[Any]] = {

@@ -40,6 +40,7 @@ from govledger.apps.common.keys import bind_keys as bind_keys
 from govledger.apps.common.keys import bound_elsewhere as bound_elsewhere
 from govledger.apps.common.keys import party_key as party_key
 from govledger.apps.common.keys import party_of_key as party_of_key
+from govledger.apps.common.versions import write_version
 from govledger.apps.company.errors import fail
 from govledger.apps.company.model import (
     FILING_GRACE_MS,
@@ -296,9 +297,7 @@ def next_version(state: AppState, prev: CompanyVersion, entry: Entry, **changes:
 
 
 def _write_version(state: AppState, c: CompanyVersion) -> None:
-    assert state.get(version_key(c.company_id, c.version)) is None, "company versions are never rewritten"
-    state.put(version_key(c.company_id, c.version), c)
-    state.put(company_key(c.company_id), c)
+    write_version(state, version_key(c.company_id, c.version), company_key(c.company_id), c, "company")
 
 
 def put_class(state: AppState, company_id: str, cls: ShareClass) -> None:

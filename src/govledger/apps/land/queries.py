@@ -9,9 +9,12 @@ page ends the list).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from govledger.apps.common.keys import KEY_ID_BYTES
+from govledger.apps.common.reads import counted_page, page_limit, valid_ids
+from govledger.apps.common.versions import numbered_page
 from govledger.apps.land import store
 from govledger.apps.land.model import (
     MAX_HISTORY_PAGE,
@@ -40,21 +43,16 @@ from govledger.codec import decode_trusted
 from govledger.ledger.app import AppView, Query
 
 
-def _valid_id(value: str) -> bool:
-    """Queries answer None for ids that cannot exist rather than reading odd keys."""
-    return 0 < len(value) <= 64 and value.isascii() and "/" not in value
-
-
 def title(view: AppView, p: ParcelId) -> TitleVersion | None:
-    return store.get_title(view, p.parcel_id) if _valid_id(p.parcel_id) else None
+    return store.get_title(view, p.parcel_id) if valid_ids(p.parcel_id) else None
 
 
 def parcel(view: AppView, p: ParcelId) -> Parcel | None:
-    return store.get_parcel(view, p.parcel_id) if _valid_id(p.parcel_id) else None
+    return store.get_parcel(view, p.parcel_id) if valid_ids(p.parcel_id) else None
 
 
 def title_at(view: AppView, p: TitleAt) -> TitleVersion | None:
-    if not _valid_id(p.parcel_id) or not 1 <= p.version < 10**10:
+    if not valid_ids(p.parcel_id) or not 1 <= p.version < 10**10:
         return None
     return view.get_as(store.version_key(p.parcel_id, p.version), TitleVersion)
 
@@ -64,14 +62,9 @@ def history(view: AppView, p: HistoryPage) -> list[TitleVersion]:
     current = title(view, ParcelId(p.parcel_id))
     if current is None:
         return []
-    first = max(1, p.from_version)
-    last = min(current.version, first + min(max(p.limit, 1), MAX_HISTORY_PAGE) - 1)
-    out = []
-    for v in range(first, last + 1):
-        t = view.get_as(store.version_key(p.parcel_id, v), TitleVersion)
-        assert t is not None, "title versions are never deleted"
-        out.append(t)
-    return out
+    limit = page_limit(p.limit, MAX_HISTORY_PAGE)
+    key_of = partial(store.version_key, p.parcel_id)
+    return numbered_page(view, key_of, TitleVersion, p.from_version, current.version, limit, "title versions")
 
 
 def encumbrances(view: AppView, p: ParcelId) -> list[RRR]:
@@ -88,18 +81,18 @@ def encumbrances(view: AppView, p: ParcelId) -> list[RRR]:
 
 
 def rrr(view: AppView, p: RRRId) -> RRR | None:
-    if not (_valid_id(p.parcel_id) and _valid_id(p.rrr_id)):
+    if not valid_ids(p.parcel_id, p.rrr_id):
         return None
     return store.get_rrr(view, p.parcel_id, p.rrr_id)
 
 
 def priority_notice(view: AppView, p: ParcelId) -> PriorityNotice | None:
     """The parcel's notice record; compare `expires_ms` with the answer's block time to see if in force."""
-    return store.get_notice(view, p.parcel_id) if _valid_id(p.parcel_id) else None
+    return store.get_notice(view, p.parcel_id) if valid_ids(p.parcel_id) else None
 
 
 def party(view: AppView, p: PartyId) -> Party | None:
-    return store.get_party(view, p.party_id) if _valid_id(p.party_id) else None
+    return store.get_party(view, p.party_id) if valid_ids(p.party_id) else None
 
 
 def party_by_key(view: AppView, p: KeyId) -> Party | None:
@@ -112,21 +105,15 @@ def parcels_of_party(view: AppView, p: PartyParcelsPage) -> PartyParcels | None:
     owner = party(view, PartyId(p.party_id))
     if owner is None:
         return None
-    limit = min(max(p.limit, 1), MAX_PARTY_PARCELS_PAGE)
+    limit = page_limit(p.limit, MAX_PARTY_PARCELS_PAGE)
     prefix = store.holdings_prefix(p.party_id)
-    # one row past the page says whether another page follows
-    start = prefix + p.start_after.encode() if p.start_after else None
-    rows = view.scan(prefix, limit=limit + 1, start_after=start)
-    page = [
-        PartyParcel(parcel_id=k[len(prefix) :].decode(), share=decode_trusted(v, Share))
-        for k, v in rows[:limit]
-    ]
-    complete = len(rows) <= limit and (bool(p.start_after) or len(page) == owner.parcels_held)
+    rows, complete = counted_page(view, prefix, p.start_after, limit, owner.parcels_held)
+    page = [PartyParcel(parcel_id=pid, share=decode_trusted(v, Share)) for pid, v in rows]
     return PartyParcels(party_id=p.party_id, parcels_held=owner.parcels_held, parcels=page, complete=complete)
 
 
 def building(view: AppView, p: BuildingId) -> Building | None:
-    return store.get_building(view, p.building_id) if _valid_id(p.building_id) else None
+    return store.get_building(view, p.building_id) if valid_ids(p.building_id) else None
 
 
 def certificate_data(view: AppView, parcel_id: str) -> TitleCertificate | None:
@@ -167,7 +154,7 @@ def certificate_data(view: AppView, parcel_id: str) -> TitleCertificate | None:
 
 
 def _certificate(view: AppView, p: ParcelId) -> TitleCertificate | None:
-    return certificate_data(view, p.parcel_id) if _valid_id(p.parcel_id) else None
+    return certificate_data(view, p.parcel_id) if valid_ids(p.parcel_id) else None
 
 
 QUERIES: dict[str, Query[Any]] = {

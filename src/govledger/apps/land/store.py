@@ -32,6 +32,7 @@ from govledger.apps.common.keys import bind_keys as bind_keys
 from govledger.apps.common.keys import bound_elsewhere as bound_elsewhere
 from govledger.apps.common.keys import party_key as party_key
 from govledger.apps.common.keys import party_of_key as party_of_key
+from govledger.apps.common.versions import write_version
 from govledger.apps.land.errors import fail
 from govledger.apps.land.model import (
     ACTIVE,
@@ -269,9 +270,7 @@ def end_rrr(state: AppState, title: TitleVersion, rrr: RRR, status: str, entry: 
 
 
 def _write_version(state: AppState, t: TitleVersion) -> None:
-    assert state.get(version_key(t.parcel_id, t.version)) is None, "title versions are never rewritten"
-    state.put(version_key(t.parcel_id, t.version), t)
-    state.put(title_key(t.parcel_id), t)
+    write_version(state, version_key(t.parcel_id, t.version), title_key(t.parcel_id), t, "title")
 
 
 def _reindex(state: AppState, parcel_id: str, old: list[Holding], new: list[Holding]) -> None:
