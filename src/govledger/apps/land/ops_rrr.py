@@ -25,7 +25,7 @@ A lease ends by itself at `end_ms` (block time): end_block marks it expired.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from govledger.apps.land import rules, store
 from govledger.apps.land.errors import fail
@@ -73,6 +73,8 @@ from govledger.ledger.block import Event
 
 NAME = "land"
 
+T = TypeVar("T", Mortgage, Caveat, Lease, Servitude)
+
 
 def _shape_ids(parcel_id: str, rrr_id: str, op: str, sources: list[Source]) -> None:
     rules.identifier(parcel_id, "parcel_id")
@@ -106,12 +108,35 @@ def _add(
     return store.next_title(state, title, store.tx_entry(ctx, op, [rrr_id], sources), encumbrances=refs)
 
 
-def _active_terms(view: AppView, parcel_id: str, rrr_id: str, kind: str) -> RRR | None:
-    """For signer functions: the active RRR if it is there (the check refuses it otherwise)."""
+def _active_terms(view: AppView, parcel_id: str, rrr_id: str, kind: type[T]) -> T | None:
+    """For signer functions: the terms of the active RRR of `kind` if it is there (the check refuses
+    it otherwise)."""
+    tag = kind.__struct_config__.tag
     t = store.get_title(view, parcel_id)
-    if t is None or not any(e.rrr_id == rrr_id and e.kind == kind for e in t.encumbrances):
+    if t is None or not any(e.rrr_id == rrr_id and e.kind == tag for e in t.encumbrances):
         return None
-    return store.get_rrr(view, parcel_id, rrr_id)
+    r = store.get_rrr(view, parcel_id, rrr_id)
+    return r.terms if r is not None and isinstance(r.terms, kind) else None
+
+
+def _load_active(view: AppView, parcel_id: str, rrr_id: str, kind: str) -> tuple[TitleVersion, RRR]:
+    """The parcel's current title and its active RRR of `kind` (refused if either is missing)."""
+    title = store.load_title(view, parcel_id)
+    return title, store.load_active_rrr(view, title, rrr_id, kind)
+
+
+def _check_ending(
+    view: AppView, op: str, parcel_id: str, rrr_id: str, kind: str, sources: list[Source]
+) -> RRR:
+    """The shape of an operation that ends an RRR, then the active RRR it ends."""
+    _shape_ids(parcel_id, rrr_id, op, sources)
+    return _load_active(view, parcel_id, rrr_id, kind)[1]
+
+
+def _end(
+    state: AppState, op: str, title: TitleVersion, r: RRR, status: str, sources: list[Source], ctx: TxContext
+) -> TitleVersion:
+    return store.end_rrr(state, title, r, status, store.tx_entry(ctx, op, [r.rrr_id], sources))
 
 
 # --- mortgage ------------------------------------------------------------------------------------
@@ -157,24 +182,18 @@ def _apply_mortgage(state: AppState, b: RegisterMortgage, ctx: TxContext) -> lis
 
 def _signers_release_mortgage(view: AppView, b: ReleaseMortgage, ctx: TxContext) -> Requirement:
     _shape_ids(b.parcel_id, b.mortgage_id, "release_mortgage", b.sources)
-    r = _active_terms(view, b.parcel_id, b.mortgage_id, "mortgage")
-    if r is None or not isinstance(r.terms, Mortgage):
-        return NOBODY_ELSE
-    return rules.parties_requirement(view, [r.terms.lender])
+    m = _active_terms(view, b.parcel_id, b.mortgage_id, Mortgage)
+    return NOBODY_ELSE if m is None else rules.parties_requirement(view, [m.lender])
 
 
 def _check_release_mortgage(view: AppView, b: ReleaseMortgage, ctx: TxContext) -> None:
-    _shape_ids(b.parcel_id, b.mortgage_id, "release_mortgage", b.sources)
-    store.load_active_rrr(view, store.load_title(view, b.parcel_id), b.mortgage_id, "mortgage")
+    _check_ending(view, "release_mortgage", b.parcel_id, b.mortgage_id, "mortgage", b.sources)
     rules.sources_attested(view, b.sources)
 
 
 def _apply_release_mortgage(state: AppState, b: ReleaseMortgage, ctx: TxContext) -> list[Event]:
-    title = store.load_title(state, b.parcel_id)
-    r = store.load_active_rrr(state, title, b.mortgage_id, "mortgage")
-    t = store.end_rrr(
-        state, title, r, RELEASED, store.tx_entry(ctx, "release_mortgage", [r.rrr_id], b.sources)
-    )
+    title, r = _load_active(state, b.parcel_id, b.mortgage_id, "mortgage")
+    t = _end(state, "release_mortgage", title, r, RELEASED, b.sources, ctx)
     return [event(NAME, "mortgage_released", b.parcel_id, version=t.version, mortgage_id=b.mortgage_id)]
 
 
@@ -217,22 +236,18 @@ def _apply_caveat(state: AppState, b: RegisterCaveat, ctx: TxContext) -> list[Ev
 
 def _signers_remove_caveat(view: AppView, b: RemoveCaveat, ctx: TxContext) -> Requirement:
     _shape_ids(b.parcel_id, b.caveat_id, "remove_caveat", b.sources)
-    r = _active_terms(view, b.parcel_id, b.caveat_id, "caveat")
-    if r is None or not isinstance(r.terms, Caveat):
-        return NOBODY_ELSE
-    return HasRole(role=r.terms.authority)
+    c = _active_terms(view, b.parcel_id, b.caveat_id, Caveat)
+    return NOBODY_ELSE if c is None else HasRole(role=c.authority)
 
 
 def _check_remove_caveat(view: AppView, b: RemoveCaveat, ctx: TxContext) -> None:
-    _shape_ids(b.parcel_id, b.caveat_id, "remove_caveat", b.sources)
-    store.load_active_rrr(view, store.load_title(view, b.parcel_id), b.caveat_id, "caveat")
+    _check_ending(view, "remove_caveat", b.parcel_id, b.caveat_id, "caveat", b.sources)
     rules.sources_attested(view, b.sources)
 
 
 def _apply_remove_caveat(state: AppState, b: RemoveCaveat, ctx: TxContext) -> list[Event]:
-    title = store.load_title(state, b.parcel_id)
-    r = store.load_active_rrr(state, title, b.caveat_id, "caveat")
-    t = store.end_rrr(state, title, r, RELEASED, store.tx_entry(ctx, "remove_caveat", [r.rrr_id], b.sources))
+    title, r = _load_active(state, b.parcel_id, b.caveat_id, "caveat")
+    t = _end(state, "remove_caveat", title, r, RELEASED, b.sources, ctx)
     return [event(NAME, "caveat_removed", b.parcel_id, version=t.version, caveat_id=b.caveat_id)]
 
 
@@ -297,25 +312,21 @@ def _apply_lease(state: AppState, b: RegisterLease, ctx: TxContext) -> list[Even
 
 def _signers_terminate(view: AppView, b: TerminateLease, ctx: TxContext) -> Requirement:
     _shape_ids(b.parcel_id, b.lease_id, "terminate_lease", b.sources)
-    r = _active_terms(view, b.parcel_id, b.lease_id, "lease")
-    lessees = r.terms.lessees if r is not None and isinstance(r.terms, Lease) else []
+    lease = _active_terms(view, b.parcel_id, b.lease_id, Lease)
+    lessees = [] if lease is None else lease.lessees
     return rules.owners_requirement(view, b.parcel_id, extra=lessees)
 
 
 def _check_terminate(view: AppView, b: TerminateLease, ctx: TxContext) -> None:
-    _shape_ids(b.parcel_id, b.lease_id, "terminate_lease", b.sources)
-    store.load_active_rrr(view, store.load_title(view, b.parcel_id), b.lease_id, "lease")
+    _check_ending(view, "terminate_lease", b.parcel_id, b.lease_id, "lease", b.sources)
     rules.sources_attested(view, b.sources)
 
 
 def _apply_terminate(state: AppState, b: TerminateLease, ctx: TxContext) -> list[Event]:
-    title = store.load_title(state, b.parcel_id)
-    r = store.load_active_rrr(state, title, b.lease_id, "lease")
+    title, r = _load_active(state, b.parcel_id, b.lease_id, "lease")
     assert isinstance(r.terms, Lease)
     state.delete(store.expiry_key(r.terms.end_ms, "lease", b.parcel_id, b.lease_id))
-    t = store.end_rrr(
-        state, title, r, TERMINATED, store.tx_entry(ctx, "terminate_lease", [r.rrr_id], b.sources)
-    )
+    t = _end(state, "terminate_lease", title, r, TERMINATED, b.sources, ctx)
     return [event(NAME, "lease_terminated", b.parcel_id, version=t.version, lease_id=b.lease_id)]
 
 
@@ -390,16 +401,13 @@ def _apply_servitude(state: AppState, b: RegisterServitude, ctx: TxContext) -> l
 
 def _signers_release_servitude(view: AppView, b: ReleaseServitude, ctx: TxContext) -> Requirement:
     _shape_ids(b.parcel_id, b.servitude_id, "release_servitude", b.sources)
-    r = _active_terms(view, b.parcel_id, b.servitude_id, "servitude")
-    if r is None or not isinstance(r.terms, Servitude):
-        return NOBODY_ELSE
-    side = beneficiary_side(view, r.terms)
+    terms = _active_terms(view, b.parcel_id, b.servitude_id, Servitude)
+    side = None if terms is None else beneficiary_side(view, terms)
     return NOBODY_ELSE if side is None else rules.parties_requirement(view, side)
 
 
 def _check_release_servitude(view: AppView, b: ReleaseServitude, ctx: TxContext) -> None:
-    _shape_ids(b.parcel_id, b.servitude_id, "release_servitude", b.sources)
-    r = store.load_active_rrr(view, store.load_title(view, b.parcel_id), b.servitude_id, "servitude")
+    r = _check_ending(view, "release_servitude", b.parcel_id, b.servitude_id, "servitude", b.sources)
     assert isinstance(r.terms, Servitude)
     if beneficiary_side(view, r.terms) is None:
         fail("land.parcel_retired", f"the dominant parcel {r.terms.dominant_parcel!r} has retired successors")
@@ -407,11 +415,8 @@ def _check_release_servitude(view: AppView, b: ReleaseServitude, ctx: TxContext)
 
 
 def _apply_release_servitude(state: AppState, b: ReleaseServitude, ctx: TxContext) -> list[Event]:
-    title = store.load_title(state, b.parcel_id)
-    r = store.load_active_rrr(state, title, b.servitude_id, "servitude")
-    t = store.end_rrr(
-        state, title, r, RELEASED, store.tx_entry(ctx, "release_servitude", [r.rrr_id], b.sources)
-    )
+    title, r = _load_active(state, b.parcel_id, b.servitude_id, "servitude")
+    t = _end(state, "release_servitude", title, r, RELEASED, b.sources, ctx)
     return [event(NAME, "servitude_released", b.parcel_id, version=t.version, servitude_id=b.servitude_id)]
 
 
