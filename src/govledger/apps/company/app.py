@@ -40,8 +40,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
+from govledger.apps.common.policies import operations, policies_json
 from govledger.apps.company import (
     ops_closure,
     ops_company,
@@ -90,21 +89,21 @@ DEFAULT_POLICIES: dict[str, Requirement] = {
 
 def default_policies_json() -> dict[str, Any]:
     """DEFAULT_POLICIES as genesis JSON (`app_state.governance.policies`)."""
-    return {target: msgspec.to_builtins(req) for target, req in DEFAULT_POLICIES.items()}
+    return policies_json(DEFAULT_POLICIES)
 
 
-OPERATIONS: dict[str, Operation[Any]] = {
-    **ops_parties.OPERATIONS,
-    **ops_company.OPERATIONS,
-    **ops_officers.OPERATIONS,
-    **ops_shares.OPERATIONS,
-    **ops_filings.OPERATIONS,
-    **ops_licences.OPERATIONS,
-    **ops_resolutions.OPERATIONS,
-    **ops_closure.OPERATIONS,
-}
-
-assert sorted(f"{NAME}.{op}" for op in OPERATIONS) == sorted(DEFAULT_POLICIES), "a policy per operation"
+OPERATIONS: dict[str, Operation[Any]] = operations(
+    NAME,
+    DEFAULT_POLICIES,
+    ops_parties.OPERATIONS,
+    ops_company.OPERATIONS,
+    ops_officers.OPERATIONS,
+    ops_shares.OPERATIONS,
+    ops_filings.OPERATIONS,
+    ops_licences.OPERATIONS,
+    ops_resolutions.OPERATIONS,
+    ops_closure.OPERATIONS,
+)
 
 APP = App(
     name=NAME,

@@ -37,8 +37,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
+from govledger.apps.common.policies import operations, policies_json
 from govledger.apps.land import ops_parties, ops_rrr, ops_spatial, ops_title, queries, timers
 from govledger.ledger.app import NOBODY_ELSE, AllOf, App, HasRole, Operation, Requirement, Threshold
 
@@ -81,17 +80,17 @@ DEFAULT_POLICIES: dict[str, Requirement] = {
 
 def default_policies_json() -> dict[str, Any]:
     """DEFAULT_POLICIES as genesis JSON (`app_state.governance.policies`)."""
-    return {target: msgspec.to_builtins(req) for target, req in DEFAULT_POLICIES.items()}
+    return policies_json(DEFAULT_POLICIES)
 
 
-OPERATIONS: dict[str, Operation[Any]] = {
-    **ops_parties.OPERATIONS,
-    **ops_title.OPERATIONS,
-    **ops_rrr.OPERATIONS,
-    **ops_spatial.OPERATIONS,
-}
-
-assert sorted(f"land.{op}" for op in OPERATIONS) == sorted(DEFAULT_POLICIES), "a policy per operation"
+OPERATIONS: dict[str, Operation[Any]] = operations(
+    NAME,
+    DEFAULT_POLICIES,
+    ops_parties.OPERATIONS,
+    ops_title.OPERATIONS,
+    ops_rrr.OPERATIONS,
+    ops_spatial.OPERATIONS,
+)
 
 APP = App(
     name=NAME,
