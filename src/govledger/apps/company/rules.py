@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sized
 
-from govledger.apps.common import keys
+from govledger.apps.common import keys, shape
 from govledger.apps.company import store
 from govledger.apps.company.errors import fail
 from govledger.apps.company.model import (
@@ -42,13 +42,7 @@ DIGEST_BYTES = 32
 
 
 def identifier(value: str, what: str) -> None:
-    ok = (
-        0 < len(value) <= MAX_ID_CHARS
-        and value.isascii()
-        and value[0].isalnum()
-        and all(c.isalnum() or c in "._:-" for c in value)
-    )
-    if not ok:
+    if not shape.is_identifier(value, MAX_ID_CHARS):
         fail("company.bad_identifier", f"{what} {value!r} must be 1-{MAX_ID_CHARS} of [A-Za-z0-9._:-]")
 
 
@@ -58,8 +52,7 @@ def identifiers(values: Iterable[str], what: str) -> None:
 
 
 def code(value: str, what: str) -> None:
-    ok = 0 < len(value) <= MAX_CODE_CHARS and all(c in "abcdefghijklmnopqrstuvwxyz0123456789_" for c in value)
-    if not ok:
+    if not shape.is_code(value, MAX_CODE_CHARS):
         fail("company.bad_code", f"{what} {value!r} must be 1-{MAX_CODE_CHARS} of [a-z0-9_]")
 
 
@@ -103,7 +96,7 @@ def commitment(value: bytes, what: str) -> None:
 
 
 def currency(value: str) -> None:
-    if not (len(value) == 3 and value.isascii() and value.isalpha() and value.isupper()):
+    if not shape.is_currency(value):
         fail("company.bad_currency", f"currency {value!r} must be an ISO 4217 code such as AED, EUR or USD")
 
 

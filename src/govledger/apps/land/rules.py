@@ -16,9 +16,9 @@ Everything else here is shape validation: ids, codes, shares, times, amounts, wh
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sized
 
+from govledger.apps.common import shape
 from govledger.apps.land import store
 from govledger.apps.land.errors import fail
 from govledger.apps.land.model import (
@@ -79,12 +79,8 @@ SOURCES_ACCEPTED: Mapping[str, tuple[str, ...]] = {
 # --- shape -------------------------------------------------------------------------------------------
 
 
-_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*", re.ASCII)
-
-
 def identifier(value: str, what: str) -> None:
-    ok = len(value) <= MAX_ID_CHARS and _IDENTIFIER.fullmatch(value) is not None
-    if not ok:
+    if not shape.is_identifier(value, MAX_ID_CHARS):
         fail("land.bad_identifier", f"{what} {value!r} must be 1-{MAX_ID_CHARS} of [A-Za-z0-9._:-]")
 
 
@@ -99,8 +95,7 @@ def optional_identifier(value: str, what: str) -> None:
 
 
 def code(value: str, what: str) -> None:
-    ok = 0 < len(value) <= MAX_CODE_CHARS and all(c in "abcdefghijklmnopqrstuvwxyz0123456789_" for c in value)
-    if not ok:
+    if not shape.is_code(value, MAX_CODE_CHARS):
         fail("land.bad_code", f"{what} {value!r} must be 1-{MAX_CODE_CHARS} of [a-z0-9_]")
 
 
@@ -142,7 +137,7 @@ def amount(value: int, what: str) -> None:
 
 
 def currency(value: str) -> None:
-    if not (len(value) == 3 and value.isascii() and value.isalpha() and value.isupper()):
+    if not shape.is_currency(value):
         fail("land.bad_currency", f"currency {value!r} must be an ISO 4217 code such as EUR or GEL")
 
 
