@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
 from govledger.ledger.app import AppView
+
+T = TypeVar("T")
 
 
 def valid_ids(*ids: str) -> bool:
@@ -32,3 +37,13 @@ def counted_page(
     page = [(k[len(prefix) :].decode(), v) for k, v in rows[:limit]]
     complete = len(rows) <= limit and (bool(start_after) or len(page) == count)
     return page, complete
+
+
+def listed(ids: Iterable[str], get: Callable[[str], T | None], invariant: str) -> list[T]:
+    """The records a parent lists by id, read one by one in its order; each must exist (`invariant`)."""
+    out = []
+    for i in ids:
+        r = get(i)
+        assert r is not None, invariant
+        out.append(r)
+    return out

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from govledger.apps.common.keys import KEY_ID_BYTES
-from govledger.apps.common.reads import counted_page, page_limit, scan_after, valid_ids
+from govledger.apps.common.reads import counted_page, listed, page_limit, scan_after, valid_ids
 from govledger.apps.common.versions import numbered_page
 from govledger.apps.company import store
 from govledger.apps.company.model import (
@@ -122,12 +122,8 @@ def licences(view: AppView, p: CompanyId) -> list[Licence]:
     c = company(view, p)
     if c is None:
         return []
-    out = []
-    for lid in c.licences:
-        lic = store.get_licence(view, c.company_id, lid)
-        assert lic is not None, "a company lists only existing licences"
-        out.append(lic)
-    return out
+    get = partial(store.get_licence, view, c.company_id)
+    return listed(c.licences, get, "a company lists only existing licences")
 
 
 def resolution(view: AppView, p: ResolutionRef) -> Resolution | None:
@@ -184,11 +180,9 @@ def certificate_data(view: AppView, company_id: str) -> CompanyCertificate | Non
         who = store.get_party(view, a.party_id)
         assert who is not None, "an officer is a registered party"
         cert_officers.append(CertificateOfficer(a.party_id, a.role, a.appointed_ms, who.commitment))
-    classes = []
-    for class_id in c.classes:
-        cls = store.get_class(view, c.company_id, class_id)
-        assert cls is not None, "a company lists only existing classes"
-        classes.append(cls)
+    classes = listed(
+        c.classes, partial(store.get_class, view, c.company_id), "a company lists only existing classes"
+    )
     cert_licences = [
         CertificateLicence(lic.licence_id, lic.activities, lic.status, lic.expires_ms)
         for lic in licences(view, CompanyId(company_id))

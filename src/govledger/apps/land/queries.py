@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from govledger.apps.common.keys import KEY_ID_BYTES
-from govledger.apps.common.reads import counted_page, page_limit, valid_ids
+from govledger.apps.common.reads import counted_page, listed, page_limit, valid_ids
 from govledger.apps.common.versions import numbered_page
 from govledger.apps.land import store
 from govledger.apps.land.model import (
@@ -72,12 +72,8 @@ def encumbrances(view: AppView, p: ParcelId) -> list[RRR]:
     t = title(view, p)
     if t is None:
         return []
-    out = []
-    for ref in t.encumbrances:
-        r = store.get_rrr(view, t.parcel_id, ref.rrr_id)
-        assert r is not None, "a title lists only existing RRRs"
-        out.append(r)
-    return out
+    rrr_ids = (ref.rrr_id for ref in t.encumbrances)
+    return listed(rrr_ids, partial(store.get_rrr, view, t.parcel_id), "a title lists only existing RRRs")
 
 
 def rrr(view: AppView, p: RRRId) -> RRR | None:
@@ -133,11 +129,9 @@ def certificate_data(view: AppView, parcel_id: str) -> TitleCertificate | None:
         owners.append(
             CertificateOwner(party_id=h.party_id, kind=who.kind, share=h.share, commitment=who.commitment)
         )
-    buildings = []
-    for bid in t.buildings:
-        b = store.get_building(view, bid)
-        assert b is not None, "a title lists only existing buildings"
-        buildings.append(b)
+    buildings = listed(
+        t.buildings, partial(store.get_building, view), "a title lists only existing buildings"
+    )
     return TitleCertificate(
         parcel_id=parcel_id,
         status=t.status,
