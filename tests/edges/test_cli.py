@@ -47,6 +47,14 @@ def one_line_error(stderr: str, code: str) -> None:
     assert "Traceback" not in stderr
 
 
+def submit(
+    *rest: str, app: str = "attest", op: str = "record", body: str | None = None, key: str = "registrar-1"
+) -> tuple[str, ...]:
+    """The arguments of `tx submit` (`--body` only when given), then `rest` (the node's url)."""
+    body_args = () if body is None else ("--body", body)
+    return ("tx", "submit", "--app", app, "--op", op, *body_args, "--key", key, *rest)
+
+
 def test_init_and_keys(tmp_path: Path) -> None:
     home = tmp_path / "net"
     code, _, err = cli(home, "init", "--chain-id", "cli-test")
@@ -86,76 +94,13 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     dead = "--url=http://127.0.0.1:9"
     body = json.dumps({"digest": base64.b64encode(bytes(32)).decode(), "kind": "deed", "reference": ""})
     cases = [
-        (
-            (
-                "tx",
-                "submit",
-                "--app",
-                "attest",
-                "--op",
-                "record",
-                "--body",
-                "{",
-                "--key",
-                "registrar-1",
-                dead,
-            ),
-            "cli.bad_json",
-        ),
-        (("tx", "submit", "--app", "nope", "--op", "record", "--key", "registrar-1", dead), "tx.unknown_app"),
-        (("tx", "submit", "--app", "attest", "--op", "nope", "--key", "registrar-1", dead), "tx.unknown_op"),
-        (
-            (
-                "tx",
-                "submit",
-                "--app",
-                "attest",
-                "--op",
-                "record",
-                "--body",
-                '{"x": 1}',
-                "--key",
-                "registrar-1",
-                dead,
-            ),
-            "codec.invalid",
-        ),
-        (
-            (
-                "tx",
-                "submit",
-                "--app",
-                "attest",
-                "--op",
-                "record",
-                "--body",
-                "@/nonexistent.json",
-                "--key",
-                "a",
-                dead,
-            ),
-            "cli.unreadable",
-        ),
-        (
-            ("tx", "submit", "--app", "attest", "--op", "record", "--body", body, "--key", "nobody", dead),
-            "keys.not_found",
-        ),
-        (
-            (
-                "tx",
-                "submit",
-                "--app",
-                "attest",
-                "--op",
-                "record",
-                "--body",
-                body,
-                "--key",
-                "registrar-1",
-                dead,
-            ),
-            "node.unreachable",
-        ),
+        (submit(dead, body="{"), "cli.bad_json"),
+        (submit(dead, app="nope"), "tx.unknown_app"),
+        (submit(dead, op="nope"), "tx.unknown_op"),
+        (submit(dead, body='{"x": 1}'), "codec.invalid"),
+        (submit(dead, body="@/nonexistent.json", key="a"), "cli.unreadable"),
+        (submit(dead, body=body, key="nobody"), "keys.not_found"),
+        (submit(dead, body=body), "node.unreachable"),
         (("query", "attest", "get", "--param", "novalue", dead), "cli.bad_param"),
         (("state", "attest", "xyz", dead), "cli.bad_key"),
         (("state", "attest", "00", dead), "node.unreachable"),
@@ -296,25 +241,12 @@ def test_node_start_and_client_commands(tmp_path: Path) -> None:
 
         digest = base64.b64encode(b"\x42" * 32).decode()
         body = json.dumps({"digest": digest, "kind": "deed", "reference": "CLI-1"})
-        submit = (
-            "tx",
-            "submit",
-            "--app",
-            "attest",
-            "--op",
-            "record",
-            "--body",
-            body,
-            "--key",
-            "registrar-1",
-            "--url",
-            url,
-        )
-        code, out, err = cli(home, *submit)
+        submit_args = submit("--url", url, body=body)
+        code, out, err = cli(home, *submit_args)
         assert code == 0, err
         receipt = json.loads(out)
         assert receipt["status"] == "committed" and receipt["receipt"]["code"] == "ok"
-        code, _, err = cli(home, *submit)
+        code, _, err = cli(home, *submit_args)
         assert code == 2
         one_line_error(err, "attest.already_recorded")
 
