@@ -17,7 +17,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -351,6 +352,26 @@ class ChainDriver:
         assert replayed.receipts == pending.receipts
         other.chain.commit(replayed, self.storage.commit(pending.header.height))
         return pending
+
+    def execute_committed(self, source: ChainDriver, heights: Iterable[int]) -> None:
+        """Execute, as a validator does, and commit the blocks `source` committed at `heights`."""
+        for h in heights:
+            blk = source.storage.block(h)
+            assert blk is not None
+            self.chain.commit(self.chain.execute_block(blk), source.storage.commit(h))
+
+    @classmethod
+    @contextmanager
+    def pair(cls, root: Path) -> Iterator[tuple[Self, Self]]:
+        """Two nodes, under `root`/a and `root`/b, from the setup's genesis; both closed on exit."""
+        genesis = cls.setup.genesis_bytes()
+        a = cls(root / "a", genesis)
+        b = cls(root / "b", genesis)
+        try:
+            yield a, b
+        finally:
+            a.close()
+            b.close()
 
     def close(self) -> None:
         """Idempotent: fixtures and tests may both close."""

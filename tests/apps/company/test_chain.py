@@ -27,7 +27,6 @@ from .harness import (
     A,
     CompanyChain,
     codes,
-    genesis_bytes,
     incorporation,
     person,
     signers_for,
@@ -75,31 +74,21 @@ def test_the_certificate_is_proved_and_re_derivable_offline(chain: CompanyChain)
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), blocks=st.integers(1, 5))
 def test_two_nodes_reach_the_same_state_root(data: st.DataObject, blocks: int) -> None:
-    genesis = genesis_bytes()
-    with tempfile.TemporaryDirectory() as tmp:
-        a = CompanyChain(Path(tmp) / "a", genesis)
-        b = CompanyChain(Path(tmp) / "b", genesis)
-        try:
-            assert a.chain.tip == b.chain.tip
-            _populate(a)
-            for h in (1, 2):
-                blk = a.storage.block(h)
-                assert blk is not None
-                b.chain.commit(b.chain.execute_block(blk), a.storage.commit(h))
-            for _ in range(blocks):
-                view = AppView(a.storage, "company")
-                ops = [
-                    data.draw(operation(view, a.chain.height + 1, a.time_ms + 1000))
-                    for _ in range(data.draw(st.integers(0, 5)))
-                ]
-                raws = [a.tx(op, body, *signers, nonce=next(_NONCES)) for op, body, signers in ops]
-                a.replay(b, raws, data.draw(st.sampled_from([1000, DAY_MS, 40 * DAY_MS])))
-            assert a.chain.tip.state_root == b.chain.tip.state_root
-            assert a.chain.tree.root_hash(a.chain.height) == a.chain.tip.state_root
-            check_invariants(dict(a.storage.scan_prefix(b"company\x00", 100_000)))
-        finally:
-            a.close()
-            b.close()
+    with tempfile.TemporaryDirectory() as tmp, CompanyChain.pair(Path(tmp)) as (a, b):
+        assert a.chain.tip == b.chain.tip
+        _populate(a)
+        b.execute_committed(a, (1, 2))
+        for _ in range(blocks):
+            view = AppView(a.storage, "company")
+            ops = [
+                data.draw(operation(view, a.chain.height + 1, a.time_ms + 1000))
+                for _ in range(data.draw(st.integers(0, 5)))
+            ]
+            raws = [a.tx(op, body, *signers, nonce=next(_NONCES)) for op, body, signers in ops]
+            a.replay(b, raws, data.draw(st.sampled_from([1000, DAY_MS, 40 * DAY_MS])))
+        assert a.chain.tip.state_root == b.chain.tip.state_root
+        assert a.chain.tree.root_hash(a.chain.height) == a.chain.tip.state_root
+        check_invariants(dict(a.storage.scan_prefix(b"company\x00", 100_000)))
 
 
 def test_a_full_lifecycle_replays_to_the_same_roots(tmp_path: Path) -> None:
@@ -109,15 +98,9 @@ def test_a_full_lifecycle_replays_to_the_same_roots(tmp_path: Path) -> None:
 
     from .harness import BOARD, YEAR_MS, sha
 
-    genesis = genesis_bytes()
-    a = CompanyChain(tmp_path / "a", genesis)
-    b = CompanyChain(tmp_path / "b", genesis)
-    try:
+    with CompanyChain.pair(tmp_path) as (a, b):
         _populate(a)
-        for h in (1, 2):
-            blk = a.storage.block(h)
-            assert blk is not None
-            b.chain.commit(b.chain.execute_block(blk), a.storage.commit(h))
+        b.execute_committed(a, (1, 2))
         licence = IssueLicence("ACME", "L1", ["trading"], 200 * DAY_MS, 100, "AED", "P1")
         fee = PayLicenceFee("ACME", "L1", 2, "P2", 100, "AED")
         steps: list[tuple[list[bytes], int]] = [
@@ -147,6 +130,3 @@ def test_a_full_lifecycle_replays_to_the_same_roots(tmp_path: Path) -> None:
             kinds = [e.kind for h in timed for e in node.storage.block_events(h) if e.subject == "ACME"]
             assert {"licence_renewed", "licence_suspended", "filing_overdue"} <= set(kinds), kinds
         assert a.storage.block_events(1) == []
-    finally:
-        a.close()
-        b.close()
