@@ -9,6 +9,9 @@ hypothesis to run thousands of blocks. `world()`/`fresh_world()`: parties and tw
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import msgspec
 
 from govledger.apps import registry
@@ -39,6 +42,8 @@ from tests.harness_base import sha as sha
 CHAIN_ID = "land-test"
 GENESIS_TIME_MS = 1_750_000_000_000
 DAY_MS = 24 * 3600 * 1000
+
+T = TypeVar("T")
 
 MEMBERS: tuple[Member, ...] = (
     ("admin-1", "ministry", "ministry", ["admin"], 1),
@@ -169,10 +174,9 @@ class Ledger(AppLedger):
         return {h.party_id: (h.share.num, h.share.den) for h in self.title(parcel_id).owners}
 
 
-def world() -> Ledger:
-    """Parties alice, bob, carol, dave, erin (persons) and bank-1 (organisation); parcels
-    P1 (alice 1/1, 100x100 m, building B1) and P2 (alice 1/2, bob 1/2, 100x100 m)."""
-    led = Ledger()
+def world_parties(tx: Callable[..., T]) -> list[T]:
+    """The first block of `world()`, built with `tx(op, body, *signers)` (a `Ledger`'s or a
+    `LandChain`'s): parties alice, bob, carol, dave, erin (persons) and bank-1 (organisation)."""
     regs = [
         person("alice", A.alice),
         person("bob", A.bob),
@@ -182,26 +186,35 @@ def world() -> Ledger:
         organisation("bank-1", A.bank),
     ]
     signers = [A.alice, A.bob, A.carol, A.dave, A.erin, A.bank]
-    receipts = led.block(
-        [led.tx("register_party", r, A.registrar, k) for r, k in zip(regs, signers, strict=True)]
-    )
-    assert [r.code for r in receipts] == ["ok"] * len(regs), receipts
-    receipts = led.block(
-        [
-            led.tx(
-                "first_registration",
-                first_reg("P1", [hold("alice")], buildings=[building("B1", 10, 10)]),
-                A.surveyor,
-                A.registrar,
-            ),
-            led.tx(
-                "first_registration",
-                first_reg("P2", [hold("alice", 1, 2), hold("bob", 1, 2)], x_m=200),
-                A.surveyor,
-                A.registrar,
-            ),
-        ]
-    )
+    return [tx("register_party", r, A.registrar, k) for r, k in zip(regs, signers, strict=True)]
+
+
+def world_parcels(tx: Callable[..., T]) -> list[T]:
+    """The second block of `world()`: parcels P1 (alice 1/1, 100x100 m, building B1) and
+    P2 (alice 1/2, bob 1/2, 100x100 m)."""
+    return [
+        tx(
+            "first_registration",
+            first_reg("P1", [hold("alice")], buildings=[building("B1", 10, 10)]),
+            A.surveyor,
+            A.registrar,
+        ),
+        tx(
+            "first_registration",
+            first_reg("P2", [hold("alice", 1, 2), hold("bob", 1, 2)], x_m=200),
+            A.surveyor,
+            A.registrar,
+        ),
+    ]
+
+
+def world() -> Ledger:
+    """Parties alice, bob, carol, dave, erin (persons) and bank-1 (organisation); parcels
+    P1 (alice 1/1, 100x100 m, building B1) and P2 (alice 1/2, bob 1/2, 100x100 m)."""
+    led = Ledger()
+    receipts = led.block(world_parties(led.tx))
+    assert [r.code for r in receipts] == ["ok"] * 6, receipts
+    receipts = led.block(world_parcels(led.tx))
     assert [r.code for r in receipts] == ["ok", "ok"], receipts
     return led
 

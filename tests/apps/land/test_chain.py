@@ -23,44 +23,18 @@ from .harness import (
     DAY_MS,
     A,
     LandChain,
-    building,
     codes,
-    first_reg,
     hold,
-    organisation,
-    person,
     src,
+    world_parcels,
+    world_parties,
 )
 
 
 def _populate(c: LandChain) -> None:
-    regs = [
-        person("alice", A.alice),
-        person("bob", A.bob),
-        person("carol", A.carol),
-        person("dave", A.dave),
-        person("erin", A.erin),
-        organisation("bank-1", A.bank),
-    ]
-    keys = [A.alice, A.bob, A.carol, A.dave, A.erin, A.bank]
-    p = c.commit([c.tx("register_party", r, A.registrar, k) for r, k in zip(regs, keys, strict=True)])
+    p = c.commit(world_parties(c.tx))
     assert codes(p.receipts) == ["ok"] * 6
-    p = c.commit(
-        [
-            c.tx(
-                "first_registration",
-                first_reg("P1", [hold("alice")], buildings=[building("B1", 10, 10)]),
-                A.surveyor,
-                A.registrar,
-            ),
-            c.tx(
-                "first_registration",
-                first_reg("P2", [hold("alice", 1, 2), hold("bob", 1, 2)], x_m=200),
-                A.surveyor,
-                A.registrar,
-            ),
-        ]
-    )
+    p = c.commit(world_parcels(c.tx))
     assert codes(p.receipts) == ["ok", "ok"]
 
 
