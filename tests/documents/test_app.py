@@ -32,20 +32,24 @@ S = store_address("moe-certs")
 R = registry_address("ebl-registry")
 ROOT = h("root-1")
 TOKEN = h("bill-of-lading-1")
+OWNER_ISSUER = (A.owner, A.issuer)
+"""The signers of a store's or registry's owner operations: its owner key and an issuer member."""
+MINT = Mint(R, TOKEN, kid(A.shipper), kid(A.carrier))
+"""The token the `reg` fixture mints: the shipper its beneficiary, the carrier its holder."""
 
 
 @pytest.fixture
 def led() -> Ledger:
     led = Ledger()
-    led.ok("create_store", CreateStore("moe-certs", kid(A.owner)), A.owner, A.issuer)
+    led.ok("create_store", CreateStore("moe-certs", kid(A.owner)), *OWNER_ISSUER)
     return led
 
 
 @pytest.fixture
 def reg() -> Ledger:
     led = Ledger()
-    led.ok("create_registry", CreateRegistry("ebl-registry", kid(A.owner)), A.owner, A.issuer)
-    led.ok("mint", Mint(R, TOKEN, kid(A.shipper), kid(A.carrier)), A.owner, A.issuer)
+    led.ok("create_registry", CreateRegistry("ebl-registry", kid(A.owner)), *OWNER_ISSUER)
+    led.ok("mint", MINT, *OWNER_ISSUER)
     return led
 
 
@@ -63,20 +67,19 @@ def test_create_store_rules(led: Ledger) -> None:
     led.refused(
         "create_store",
         CreateStore("moe-certs", kid(A.owner)),
-        A.owner,
-        A.issuer,
+        *OWNER_ISSUER,
         code="documents.store_exists",
     )
     led.refused(
-        "create_store", CreateStore("bad name", kid(A.owner)), A.owner, A.issuer, code="documents.bad_name"
+        "create_store", CreateStore("bad name", kid(A.owner)), *OWNER_ISSUER, code="documents.bad_name"
     )
-    led.refused("create_store", CreateStore("x", b"short"), A.owner, A.issuer, code="documents.bad_key")
+    led.refused("create_store", CreateStore("x", b"short"), *OWNER_ISSUER, code="documents.bad_key")
     led.refused("create_store", CreateStore("x", kid(A.owner)), A.owner, code="auth.missing_signers")
     led.refused("create_store", CreateStore("x", kid(A.owner)), A.issuer, code="auth.missing_signers")
 
 
 def test_issue_and_status(led: Ledger) -> None:
-    r = led.ok("issue", Issue(S, [ROOT, h("root-2")]), A.owner, A.issuer)
+    r = led.ok("issue", Issue(S, [ROOT, h("root-2")]), *OWNER_ISSUER)
     assert [e.kind for e in r.events] == ["issued", "issued"]
     ans = queries.hash_status(led.view, HashRef(S, ROOT))
     assert ans.store_known and ans.issuance is not None and ans.issuance.height == led.height
@@ -97,20 +100,20 @@ def test_issue_and_status(led: Ledger) -> None:
     ],
 )
 def test_issue_rules(led: Ledger, body: Issue, code: str) -> None:
-    led.refused("issue", body, A.owner, A.issuer, code=code)
+    led.refused("issue", body, *OWNER_ISSUER, code=code)
 
 
 def test_issue_twice_and_signers(led: Ledger) -> None:
-    led.ok("issue", Issue(S, [ROOT]), A.owner, A.issuer)
-    led.refused("issue", Issue(S, [h("x"), ROOT]), A.owner, A.issuer, code="documents.already_issued")
+    led.ok("issue", Issue(S, [ROOT]), *OWNER_ISSUER)
+    led.refused("issue", Issue(S, [h("x"), ROOT]), *OWNER_ISSUER, code="documents.already_issued")
     led.refused("issue", Issue(S, [h("y")]), A.owner, code="auth.missing_signers")  # no issuer member
     led.refused("issue", Issue(S, [h("y")]), A.issuer, code="auth.missing_signers")  # not the owner
     led.refused("issue", Issue(S, [h("y")]), A.outsider, A.issuer, code="auth.missing_signers")
 
 
 def test_revoke_document_and_batch(led: Ledger) -> None:
-    led.ok("issue", Issue(S, [ROOT]), A.owner, A.issuer)
-    led.ok("revoke_document", RevokeDocument(S, [h("doc-1"), h("doc-2")], "superseded"), A.owner, A.issuer)
+    led.ok("issue", Issue(S, [ROOT]), *OWNER_ISSUER)
+    led.ok("revoke_document", RevokeDocument(S, [h("doc-1"), h("doc-2")], "superseded"), *OWNER_ISSUER)
     ans = queries.hash_status(led.view, HashRef(S, h("doc-1")))
     assert (
         ans.revocation is not None
@@ -120,24 +123,22 @@ def test_revoke_document_and_batch(led: Ledger) -> None:
     led.refused(
         "revoke_document",
         RevokeDocument(S, [h("doc-2")], "error"),
-        A.owner,
-        A.issuer,
+        *OWNER_ISSUER,
         code="documents.already_revoked",
     )
     led.refused(
         "revoke_document",
         RevokeDocument(S, [h("d")], "Bad Reason"),
-        A.owner,
-        A.issuer,
+        *OWNER_ISSUER,
         code="documents.bad_reason",
     )
     led.refused("revoke_document", RevokeDocument(S, [h("d")], "error"), A.owner, code="auth.missing_signers")
     led.refused(
-        "revoke_batch", RevokeBatch(S, h("never"), "error"), A.owner, A.issuer, code="documents.not_issued"
+        "revoke_batch", RevokeBatch(S, h("never"), "error"), *OWNER_ISSUER, code="documents.not_issued"
     )
-    led.ok("revoke_batch", RevokeBatch(S, ROOT, "withdrawn"), A.owner, A.issuer)
+    led.ok("revoke_batch", RevokeBatch(S, ROOT, "withdrawn"), *OWNER_ISSUER)
     led.refused(
-        "revoke_batch", RevokeBatch(S, ROOT, "withdrawn"), A.owner, A.issuer, code="documents.already_revoked"
+        "revoke_batch", RevokeBatch(S, ROOT, "withdrawn"), *OWNER_ISSUER, code="documents.already_revoked"
     )
     led.refused("revoke_batch", RevokeBatch(S, ROOT, "x"), A.issuer, code="auth.missing_signers")
     s = queries.document_store(led.view, Address(S))
@@ -147,12 +148,12 @@ def test_revoke_document_and_batch(led: Ledger) -> None:
 def test_document_status_follows_the_proof_path(led: Ledger) -> None:
     leaves = [h(f"doc-{i}") for i in range(5)]
     root, proofs = merkle.build(leaves)
-    led.ok("issue", Issue(S, [root]), A.owner, A.issuer)
+    led.ok("issue", Issue(S, [root]), *OWNER_ISSUER)
     ans = queries.document_status(led.view, DocumentRef(S, leaves[0], root, proofs[0]))
     assert ans.valid and ans.issuance is not None and ans.revocations == []
     # revoking an intermediate node revokes its whole subtree
     node = merkle.path_hashes(leaves[0], proofs[0])[1]
-    led.ok("revoke_document", RevokeDocument(S, [node], "fraud"), A.owner, A.issuer)
+    led.ok("revoke_document", RevokeDocument(S, [node], "fraud"), *OWNER_ISSUER)
     ans = queries.document_status(led.view, DocumentRef(S, leaves[0], root, proofs[0]))
     assert not ans.valid and [r.hash for r in ans.revocations] == [node]
     # a document outside that subtree is unaffected
@@ -165,18 +166,15 @@ def test_document_status_follows_the_proof_path(led: Ledger) -> None:
 
 def test_transfer_store_owner(led: Ledger) -> None:
     body = TransferStoreOwner(S, kid(A.owner2))
-    led.refused(
-        "transfer_store_owner", body, A.owner, A.issuer, code="auth.missing_signers"
-    )  # new owner absent
+    led.refused("transfer_store_owner", body, *OWNER_ISSUER, code="auth.missing_signers")  # new owner absent
     led.refused(
         "transfer_store_owner",
         TransferStoreOwner(S, kid(A.owner)),
-        A.owner,
-        A.issuer,
+        *OWNER_ISSUER,
         code="documents.same_owner",
     )
     led.ok("transfer_store_owner", body, A.owner, A.owner2, A.issuer)
-    led.refused("issue", Issue(S, [ROOT]), A.owner, A.issuer, code="auth.missing_signers")
+    led.refused("issue", Issue(S, [ROOT]), *OWNER_ISSUER, code="auth.missing_signers")
     led.ok("issue", Issue(S, [ROOT]), A.owner2, A.issuer2)
 
 
@@ -190,38 +188,28 @@ def _token(led: Ledger):  # type: ignore[no-untyped-def]
 
 
 def test_mint_rules(reg: Ledger) -> None:
-    reg.refused(
-        "mint",
-        Mint(R, TOKEN, kid(A.shipper), kid(A.carrier)),
-        A.owner,
-        A.issuer,
-        code="documents.token_exists",
-    )
-    reg.refused(
-        "mint", Mint(R, h("t2"), kid(A.shipper), kid(A.carrier)), A.owner, code="auth.missing_signers"
-    )
-    reg.refused(
-        "mint", Mint(R, h("t2"), kid(A.shipper), kid(A.carrier)), A.issuer, code="auth.missing_signers"
-    )
-    reg.refused("mint", Mint(R, h("t2"), b"x", kid(A.carrier)), A.owner, A.issuer, code="documents.bad_key")
+    t2 = Mint(R, h("t2"), kid(A.shipper), kid(A.carrier))
+    reg.refused("mint", MINT, *OWNER_ISSUER, code="documents.token_exists")
+    reg.refused("mint", t2, A.owner, code="auth.missing_signers")
+    reg.refused("mint", t2, A.issuer, code="auth.missing_signers")
+    reg.refused("mint", Mint(R, h("t2"), b"x", kid(A.carrier)), *OWNER_ISSUER, code="documents.bad_key")
     reg.refused(
         "mint",
         Mint(b"\x01" * 20, h("t2"), kid(A.shipper), kid(A.carrier)),
-        A.owner,
-        A.issuer,
+        *OWNER_ISSUER,
         code="documents.unknown_registry",
     )
     reg.refused(
         "create_registry",
         CreateRegistry("ebl-registry", kid(A.owner)),
-        A.owner,
-        A.issuer,
+        *OWNER_ISSUER,
         code="documents.registry_exists",
     )
 
 
 def test_endorsement_chain(reg: Ledger) -> None:
     # shipper (beneficiary) ships; carrier holds; the document goes to the bank, then the consignee buys
+    to_consignee = EndorseBeneficiary(R, TOKEN, kid(A.consignee))
     reg.refused(
         "transfer_holder", TransferHolder(R, TOKEN, kid(A.bank)), A.shipper, code="auth.missing_signers"
     )
@@ -229,20 +217,10 @@ def test_endorsement_chain(reg: Ledger) -> None:
     reg.refused("transfer_holder", TransferHolder(R, TOKEN, kid(A.bank)), A.bank, code="documents.same_party")
     reg.refused("nominate", Nominate(R, TOKEN, kid(A.consignee)), A.bank, code="auth.missing_signers")
     reg.refused("nominate", Nominate(R, TOKEN, kid(A.shipper)), A.shipper, code="documents.same_party")
-    reg.refused(
-        "endorse_beneficiary",
-        EndorseBeneficiary(R, TOKEN, kid(A.consignee)),
-        A.bank,
-        code="documents.not_nominated",
-    )
+    reg.refused("endorse_beneficiary", to_consignee, A.bank, code="documents.not_nominated")
     reg.ok("nominate", Nominate(R, TOKEN, kid(A.consignee)), A.shipper)
-    reg.refused(
-        "endorse_beneficiary",
-        EndorseBeneficiary(R, TOKEN, kid(A.consignee)),
-        A.shipper,
-        code="auth.missing_signers",
-    )
-    reg.ok("endorse_beneficiary", EndorseBeneficiary(R, TOKEN, kid(A.consignee)), A.bank)
+    reg.refused("endorse_beneficiary", to_consignee, A.shipper, code="auth.missing_signers")
+    reg.ok("endorse_beneficiary", to_consignee, A.bank)
     t = _token(reg)
     assert (t.beneficiary, t.holder, t.nominee) == (kid(A.consignee), kid(A.bank), b"")
     reg.ok("transfer_holder", TransferHolder(R, TOKEN, kid(A.consignee)), A.bank)
@@ -295,13 +273,7 @@ def test_surrender_accept_burns(reg: Ledger) -> None:
     reg.ok("accept_surrender", TokenRef(R, TOKEN), A.owner)
     assert _token(reg).state == "burned"
     reg.refused("reject_surrender", TokenRef(R, TOKEN), A.owner, code="documents.not_surrendered")
-    reg.refused(
-        "mint",
-        Mint(R, TOKEN, kid(A.shipper), kid(A.carrier)),
-        A.owner,
-        A.issuer,
-        code="documents.token_exists",
-    )
+    reg.refused("mint", MINT, *OWNER_ISSUER, code="documents.token_exists")
 
 
 def test_surrender_reject_restores(reg: Ledger) -> None:
@@ -328,14 +300,14 @@ def test_unknown_token_and_queries(reg: Ledger) -> None:
 
 def test_same_block_double_issue_only_one_succeeds() -> None:
     led = Ledger()
-    led.ok("create_store", CreateStore("s", kid(A.owner)), A.owner, A.issuer)
+    led.ok("create_store", CreateStore("s", kid(A.owner)), *OWNER_ISSUER)
     s = store_address("s")
     codes = [
         r.code
         for r in led.block(
             [
-                led.tx("issue", Issue(s, [ROOT]), A.owner, A.issuer),
-                led.tx("issue", Issue(s, [ROOT]), A.owner, A.issuer),
+                led.tx("issue", Issue(s, [ROOT]), *OWNER_ISSUER),
+                led.tx("issue", Issue(s, [ROOT]), *OWNER_ISSUER),
             ]
         )
     ]
