@@ -29,18 +29,7 @@ from govledger.voting.records import (
 )
 from govledger.voting.tally import aggregate, decrypt_ballot, decrypt_tally
 
-
-class SeededRandom:
-    """A deterministic RandomSource for tests only (random.Random is not a CSPRNG)."""
-
-    def __init__(self, seed: int) -> None:
-        self._random = random.Random(seed)
-
-    def randbelow(self, exclusive_upper_bound: int) -> int:
-        return self._random.randrange(exclusive_upper_bound)
-
-    def token_bytes(self, nbytes: int) -> bytes:
-        return self._random.randbytes(nbytes)
+from .support import SeededRandom as SeededRandom
 
 
 def shared_dir() -> Path:

@@ -11,31 +11,18 @@ only when GOVLEDGER_SLOW_TESTS=1 is set:
 
 from __future__ import annotations
 
-import os
 import time
 
-import pytest
-
-from govledger.voting import group as gr
 from govledger.voting.verify import verify_election
 
 from .conftest import Election, build_record
+from .support import powmod_baseline_ms, slow_marks
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.timeout(3600),
-    pytest.mark.skipif(
-        os.environ.get("GOVLEDGER_SLOW_TESTS") != "1",
-        reason="1,000-ballot election takes minutes; set GOVLEDGER_SLOW_TESTS=1 to run it",
-    ),
-]
+pytestmark = slow_marks("1,000-ballot election takes minutes; set GOVLEDGER_SLOW_TESTS=1 to run it")
 
 
 def test_thousand_ballot_election(election_5_3: Election) -> None:
-    started = time.perf_counter()
-    for _ in range(20):
-        gr.powmod(gr.G, gr.Q - 12345, gr.P)
-    powmod_ms = (time.perf_counter() - started) / 20 * 1e3
+    powmod_ms = powmod_baseline_ms()
     built = build_record(
         election_5_3,
         1000,

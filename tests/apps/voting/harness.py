@@ -14,7 +14,6 @@ credential keys.
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +33,7 @@ from tests.harness_base import AppLedger, ChainDriver, LedgerSetup, Member, gove
 from tests.harness_base import codes as codes
 from tests.harness_base import key as key
 from tests.harness_base import kid as kid
+from tests.voting.support import SeededRandom as SeededRandom
 
 CHAIN_ID = "voting-test"
 GENESIS_TIME_MS = 1_760_000_000_000
@@ -64,19 +64,6 @@ class A:
     other_official = key(3)
     clerk = key(4)
     guardians = tuple(key(10 + i) for i in range(1, 8))  # guardian-1 .. guardian-7
-
-
-class SeededRandom:
-    """A deterministic RandomSource for tests only (random.Random is not a CSPRNG)."""
-
-    def __init__(self, seed: int) -> None:
-        self._random = random.Random(seed)
-
-    def randbelow(self, exclusive_upper_bound: int) -> int:
-        return self._random.randrange(exclusive_upper_bound)
-
-    def token_bytes(self, nbytes: int) -> bytes:
-        return self._random.randbytes(nbytes)
 
 
 def genesis_doc() -> GenesisDoc:

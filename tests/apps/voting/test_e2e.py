@@ -36,6 +36,7 @@ from govledger.cli.main import GuardedGroup
 from govledger.ledger.block import Header
 from govledger.node.node import Node, NodeConfig
 from govledger.sdk import Client
+from tests.voting.support import RECORD_STEPS, assert_steps_passed
 
 from . import world as w
 from .harness import CHAIN_ID, VALIDATOR_KEY, VotingChain, apps, key
@@ -113,23 +114,7 @@ def test_the_exported_record_passes_the_independent_verifier(run: Run, sdk: Clie
     started = time.perf_counter()
     report = record.verify_export(exported)
     assert report.ok, report.summary()
-    for step in (
-        "1.H",
-        "2.C",
-        "3.B",
-        "4.A",
-        "5.D",
-        "6.D",
-        "7.B",
-        "7.C",
-        "7.E",
-        "7.G",
-        "8.A",
-        "9.B",
-        "10.A",
-        "R",
-    ):
-        assert report.passed[step] > 0, step
+    assert_steps_passed(report, (*RECORD_STEPS, "R"))
     assert report.passed["L.1"] == len(run.outcome.superseded)
     assert report.passed["H"] > 0  # the verifier took the commitments' batched path
     seconds = time.perf_counter() - started

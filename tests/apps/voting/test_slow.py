@@ -7,33 +7,20 @@ runs only when GOVLEDGER_SLOW_TESTS=1 is set:
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
-import pytest
-
 from govledger.apps.voting import record
-from govledger.voting import group as gr
+from tests.voting.support import powmod_baseline_ms, slow_marks
 
 from . import world as w
 from .harness import CHAIN_ID, VotingChain
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.timeout(3600),
-    pytest.mark.skipif(
-        os.environ.get("GOVLEDGER_SLOW_TESTS") != "1",
-        reason="the 1,000-ballot election takes minutes; set GOVLEDGER_SLOW_TESTS=1 to run it",
-    ),
-]
+pytestmark = slow_marks("the 1,000-ballot election takes minutes; set GOVLEDGER_SLOW_TESTS=1 to run it")
 
 
 def test_thousand_ballot_election_on_the_chain(tmp_path: Path) -> None:
-    started = time.perf_counter()
-    for _ in range(20):
-        gr.powmod(gr.G, gr.Q - 12345, gr.P)
-    powmod_ms = (time.perf_counter() - started) / 20 * 1e3
+    powmod_ms = powmod_baseline_ms()
     chain = VotingChain(tmp_path / "chain")
     try:
         started = time.perf_counter()
