@@ -276,6 +276,21 @@ class AppLedger(MemLedger):
         return value
 
 
+class ProvenState:
+    """A state reader holding only what a state proof proves (`verify_state`'s answer): reading a key
+    it does not hold raises KeyError (missing keys must have been proved absent); a scan fails."""
+
+    def __init__(self, proven: Mapping[tuple[str, bytes], bytes | None]) -> None:
+        self.proven = proven
+
+    def get(self, full_key: bytes) -> bytes | None:
+        app, _, key = full_key.partition(b"\x00")
+        return self.proven[(app.decode(), key)]
+
+    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
+        raise AssertionError("a reader of proved state must not scan")
+
+
 L = TypeVar("L", bound=MemLedger)
 
 

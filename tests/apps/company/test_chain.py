@@ -19,6 +19,7 @@ from govledger.ledger.app import AppView
 from govledger.ledger.block import BLOCK_EVENTS_INDEX, Block
 from govledger.ledger.proofs import verify_state
 from govledger.node.queries import run_query
+from tests.harness_base import ProvenState
 
 from .gen import check_invariants, operation
 from .harness import (
@@ -58,17 +59,7 @@ def test_the_certificate_is_proved_and_re_derivable_offline(chain: CompanyChain)
     assert isinstance(answer.result, CompanyCertificate) and answer.result.good_standing
     proven = verify_state(answer.proof, chain.chain.validator_set(answer.height))
 
-    class Proven:
-        """A state reader holding only what the proof proves."""
-
-        def get(self, full_key: bytes) -> bytes | None:
-            app, _, key = full_key.partition(b"\x00")
-            return proven[(app.decode(), key)]
-
-        def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
-            raise AssertionError("certificate_data must not scan")
-
-    assert certificate_data(AppView(Proven(), "company"), "ACME") == answer.result
+    assert certificate_data(AppView(ProvenState(proven), "company"), "ACME") == answer.result
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -17,6 +17,7 @@ from govledger.ledger.app import AppView
 from govledger.ledger.proofs import verify_state
 from govledger.ledger.state import state_key
 from govledger.node.queries import run_query
+from tests.harness_base import ProvenState
 
 from .gen import check_invariants, operation
 from .harness import (
@@ -68,17 +69,7 @@ def test_a_certificate_query_is_proved_and_re_derivable_offline(chain: LandChain
     assert isinstance(answer.result, TitleCertificate)
     proven = verify_state(answer.proof, chain.chain.validator_set(answer.height))
 
-    class Proven:
-        """A state reader holding only what the proof proves (missing keys must have been proved absent)."""
-
-        def get(self, full_key: bytes) -> bytes | None:
-            app, _, key = full_key.partition(b"\x00")
-            return proven[(app.decode(), key)]
-
-        def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
-            raise AssertionError("certificate_data must not scan")
-
-    again = certificate_data(AppView(Proven(), "land"), "P1")
+    again = certificate_data(AppView(ProvenState(proven), "land"), "P1")
     assert again == answer.result
     assert sorted(k for _, k in proven) == sorted(
         [b"building/B1", b"parcel/P1", b"party/alice", b"title/P1"]
