@@ -287,7 +287,9 @@ class ProvenState:
         app, _, key = full_key.partition(b"\x00")
         return self.proven[(app.decode(), key)]
 
-    def scan_prefix(self, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
+    def scan_prefix(
+        self, prefix: bytes, limit: int, start_after: bytes | None = None
+    ) -> list[tuple[bytes, bytes]]:
         raise AssertionError("a reader of proved state must not scan")
 
 
