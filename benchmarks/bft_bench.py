@@ -66,6 +66,7 @@ from govledger.apps.attest.app import RecordBody
 from govledger.codec import encode
 from govledger.crypto.signatures import Scheme, SigningKey
 from govledger.ledger import tx as txmod
+from govledger.node.block_process import cpu_seconds
 from govledger.node.devnet import DEV_MEMBERS, DEV_PASSPHRASE
 from govledger.node.network import (
     NodeProcess,
@@ -271,11 +272,6 @@ class Pool:
         print(f"   signed {count - start:,} transactions in {time.perf_counter() - t0:.1f} s", flush=True)
 
 
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _wait_health(urls: Sequence[str], timeout_s: float = 90) -> None:
     deadline = time.monotonic() + timeout_s
     for url in urls:
@@ -335,8 +331,8 @@ class _Nodes:
         counted = len(self.validators) > 1 or bool(self.full)  # the solo orderer has no transport
         return _Sample(
             time.perf_counter(),
-            sum(_cpu_s(p) for p in self.validator_pids),
-            sum(_cpu_s(p) for p in self.full_pids),
+            sum(cpu_seconds(p) for p in self.validator_pids),
+            sum(cpu_seconds(p) for p in self.full_pids),
             _net_counters([n.url for n in self.validators]) if counted else (0, 0),
             _net_counters([n.url for n in self.full]),
         )

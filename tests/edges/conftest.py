@@ -94,9 +94,11 @@ def devnet(tmp_path: Path) -> Devnet:
     return make_devnet(tmp_path / "net")
 
 
-@pytest.fixture
-def node(devnet: Devnet) -> Iterator[Node]:
-    n = make_node(devnet)
+@pytest.fixture(params=[False, True], ids=["blocks-in-process", "block-process"])
+def node(devnet: Devnet, request: pytest.FixtureRequest) -> Iterator[Node]:
+    """Every API, SDK and CLI test runs against both ways a solo node builds blocks: on its own
+    block thread, and in a child process (`node start`'s way, node/block_process.py)."""
+    n = make_node(devnet, block_process=request.param)
     n.start()
     try:
         yield n

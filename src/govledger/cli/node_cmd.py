@@ -98,6 +98,11 @@ def start(
     seed_demo: bool = typer.Option(False, "--seed-demo", help="Seed demo data once the API is up."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
     bft: bool = typer.Option(False, "--bft", help="BFT mode even with one validator in genesis."),
+    block_process: bool = typer.Option(
+        True,
+        "--block-process/--no-block-process",
+        help="Solo: build and write blocks in a child process, beside admission (BFT: always in process).",
+    ),
     p2p_host: str = typer.Option("127.0.0.1", "--p2p-host", help="BFT: interface for peer links."),
     p2p_port: int = typer.Option(26656, "--p2p-port", min=0, max=65535, help="BFT: peer port."),
     peers: Path | None = typer.Option(None, "--peers", help="BFT: peers.json or a network manifest."),
@@ -124,7 +129,10 @@ def start(
         use_bft = bft or network.genesis_validator_count(st.home) > 1
         heartbeat_ms = empty_block_interval_ms if empty_block_interval_ms is not None else 1000 * use_bft
         config = NodeConfig(
-            data_dir=st.home, block_interval_ms=block_interval_ms, empty_block_interval_ms=heartbeat_ms
+            data_dir=st.home,
+            block_interval_ms=block_interval_ms,
+            empty_block_interval_ms=heartbeat_ms,
+            block_process=block_process and not use_bft,
         )
         node: Node
         if use_bft:

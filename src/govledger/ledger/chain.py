@@ -170,6 +170,17 @@ class Chain:
         )
         return header
 
+    def follow_storage(self) -> None:
+        """Catch up with blocks another process committed to this chain's storage (the solo node's
+        block process writes; the node process reads)."""
+        height = self.storage.height()
+        if height == self.height:
+            return
+        last = self.storage.block(height)
+        assert last is not None and height > self.height, "storage moved backwards or lost its tip"
+        self.height, self.tip = height, last.header
+        self._load_valsets()
+
     def _load_valsets(self) -> None:
         """Sets for tip+1 and tip+2: header(tip) names tip+1's; state after tip names tip+2's."""
         nxt = self.storage.valset(self.tip.next_validators_hash)

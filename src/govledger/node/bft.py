@@ -327,6 +327,8 @@ class BftNode(Node):
     """A node of a BFT network. See the module docstring for how it works and its threads."""
 
     def __init__(self, config: NodeConfig, node_key: SigningKey, bft: BftConfig) -> None:
+        if config.block_process:
+            raise GovledgerError("node.bad_config", "a BFT node executes blocks on its consensus thread")
         super().__init__(config, node_key, require_validator=False)
         self.bft = bft
         self.node_id = node_key.public_key.key_id()

@@ -17,6 +17,7 @@ it exactly as it times the default `AttestWorkload`.
 from __future__ import annotations
 
 import itertools
+import os
 import statistics
 import tempfile
 import threading
@@ -36,6 +37,7 @@ from govledger.ledger import tx as txmod
 from govledger.ledger.app import HasRole
 from govledger.ledger.block import Validator
 from govledger.ledger.genesis import GenesisDoc, dump_genesis
+from govledger.node.block_process import cpu_seconds
 from govledger.node.devnet import init_chain
 from govledger.node.node import CommittedBlock, Node, NodeConfig
 
@@ -174,10 +176,13 @@ def run_node(
     open_loop_rate: int = 0,
     precheck: bool = True,
     workload: Workload | None = None,
+    block_process: bool = False,
 ) -> NodeResult:
     """Closed loop (saturating) when `open_loop_rate` is 0, else that many tx/s on a fixed schedule.
 
     `workload` defaults to `AttestWorkload`; its set-up is committed before the clock starts.
+    `block_process`: blocks built in a child process (`node start`'s default); CPU per transaction
+    then counts both processes.
     """
     validator = SigningKey.generate()
     load = workload or AttestWorkload()
@@ -186,9 +191,14 @@ def run_node(
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         init_chain(root, load.genesis(validator))
-        node = Node(
-            NodeConfig(data_dir=root, block_interval_ms=200, max_block_txs=5000, precheck=precheck), validator
+        config = NodeConfig(
+            data_dir=root,
+            block_interval_ms=200,
+            max_block_txs=5000,
+            precheck=precheck,
+            block_process=block_process,
         )
+        node = Node(config, validator)
         # Joined at the end: a block can commit a transaction before its client hears "admitted".
         submitted_at: dict[bytes, float] = {}
         committed_at: dict[bytes, tuple[float, str]] = {}
@@ -227,7 +237,7 @@ def run_node(
                     if r.tx_id not in committed_at:
                         waiting.add(r.tx_id)
 
-        cpu0 = time.process_time()
+        cpu0 = cpu_seconds(os.getpid())
         start = time.perf_counter()
         deadline = start + duration_s
         if open_loop_rate:
@@ -237,7 +247,7 @@ def run_node(
         with lock:  # drain: everything admitted is committed (or 30 s have passed)
             drained.wait_for(lambda: not waiting, timeout=max(0.0, deadline + 30 - time.perf_counter()))
         elapsed = time.perf_counter() - start
-        cpu = time.process_time() - cpu0
+        cpu = cpu_seconds(os.getpid()) - cpu0
         node.stop()
     latencies: list[float] = []
     failed = 0

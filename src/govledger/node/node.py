@@ -24,9 +24,10 @@ from govledger.apps import registry
 from govledger.crypto.signatures import BatchVerifier, SigningKey
 from govledger.errors import GovledgerError
 from govledger.ledger.block import Commit, CommitSig, Event, Header, Receipt, precommit_sign_bytes
-from govledger.ledger.chain import Chain, PendingBlock
+from govledger.ledger.chain import Candidate, Chain
 from govledger.ledger.mempool import Admitted, Mempool, MempoolLimits
 from govledger.ledger.storage import Storage
+from govledger.node.block_process import BlockProcess
 
 log = logging.getLogger("govledger.node")
 
@@ -41,6 +42,9 @@ class NodeConfig:
     precheck: bool = True
     sync: bool = True
     mempool: MempoolLimits = field(default_factory=MempoolLimits)
+    # Solo blocks built and written by a child process (node/block_process.py): admission and block
+    # production then run on two GILs. Off for BFT nodes and most in-process tests.
+    block_process: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,10 @@ class Node:
     ) -> None:
         self.config = config
         self.key = validator_key
-        self.storage = Storage(config.data_dir / "chain", sync=config.sync)
+        chain_dir = config.data_dir / "chain"
+        # The child takes the data directory's writer lock; this process then reads the same LMDB.
+        self._producer = BlockProcess(chain_dir, sync=config.sync) if config.block_process else None
+        self.storage = Storage(chain_dir, sync=config.sync, readonly=self._producer is not None)
         self.verifier = BatchVerifier(threads=config.verify_threads)
         self.chain = Chain(self.storage, registry.apps(), registry.authority(), self.verifier)
         self.mempool = Mempool(self.chain, config.mempool, precheck=config.precheck)
@@ -90,6 +97,8 @@ class Node:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.verifier.close()
+        if self._producer is not None:
+            self._producer.stop()
         self.storage.close()
 
     def add_listener(self, listener: Listener) -> None:
@@ -157,19 +166,22 @@ class Node:
             if not candidates and self.config.empty_block_interval_ms <= 0 and time_ms is None:
                 return None
             now_ms = time_ms if time_ms is not None else int(time.time() * 1000)
-            pending = self.chain.build_block(candidates, now_ms, self.key.public_key.key_id())
-            commit = self._sign_commit(pending)
-            self.chain.commit(pending, commit)
+            if self._producer is None:
+                pending = self.chain.build_block(candidates, now_ms, self.key.public_key.key_id())
+                self.chain.commit(pending, self._sign_commit(pending.header))
+                header, receipts, events = pending.header, pending.receipts, pending.events()
+            else:
+                header, receipts, events = self._produce_in_child(candidates, now_ms)
             self._last_block_at = time.monotonic()
             done = CommittedBlock(
-                header=pending.header,
-                receipts=pending.receipts,
-                events=pending.events(),
+                header=header,
+                receipts=receipts,
+                events=events,
                 produce_ms=(time.perf_counter() - started) * 1000,
             )
             self.stats["blocks"] += 1
-            self.stats["txs"] += len(pending.receipts)
-            self.stats["failed_txs"] += sum(1 for r in pending.receipts if r.code != "ok")
+            self.stats["txs"] += len(receipts)
+            self.stats["failed_txs"] += sum(1 for r in receipts if r.code != "ok")
         for listener in list(self._listeners):
             try:
                 listener(done)
@@ -177,8 +189,25 @@ class Node:
                 log.exception("commit listener failed")
         return done
 
-    def _sign_commit(self, pending: PendingBlock) -> Commit:
-        h = pending.header
+    def _produce_in_child(
+        self, candidates: Sequence[Candidate], now_ms: int
+    ) -> tuple[Header, list[Receipt], list[Event]]:
+        producer = self._producer
+        assert producer is not None
+        if not producer.alive:
+            # It died (killed, or a crash it reported): start another on what LMDB holds.
+            log.warning("the block process is gone; starting another")
+            producer.start()
+        self.chain.follow_storage()  # a block the old child wrote before dying is ours too
+        try:
+            header = producer.build([c.raw for c in candidates], now_ms, self.key.public_key.key_id())
+            sealed = producer.seal(self._sign_commit(header))
+        finally:
+            self.chain.follow_storage()
+        receipts = sealed.receipts
+        return header, receipts, [e for r in receipts for e in r.events] + sealed.end_block_events
+
+    def _sign_commit(self, h: Header) -> Commit:
         block_hash = h.hash()
         sig = self.key.sign(precommit_sign_bytes(h.chain_id, h.height, 0, block_hash))
         return Commit(
