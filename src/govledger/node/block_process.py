@@ -17,9 +17,10 @@ So per block:
     node  -> child   Seal(commit)
     child -> node    Sealed(receipts, end-block events)   (or Failed)
 
-The transactions come from the node's mempool, which verified their signatures; the child decodes
-them again (strictly) but does not re-check signatures. The child holds the data directory's
-writer lock and exits when the node process dies (PR_SET_PDEATHSIG) or closes the pipe.
+The transactions come from the node's mempool, which decoded them strictly and checked their shape
+and signatures; the child decodes the same bytes again without re-checking them. The child holds
+the data directory's writer lock and exits when the node process dies (PR_SET_PDEATHSIG) or closes
+the pipe.
 
 Threading: `BlockProcess` is called from one thread at a time (the node's block thread, under the
 node's produce lock).
@@ -220,10 +221,11 @@ def _die_with_parent(parent_pid: int) -> None:
 
 def _serve(inp: IO[bytes], out: IO[bytes], chain_dir: str, sync: bool) -> None:
     from govledger.apps import registry
+    from govledger.codec import decode_trusted
     from govledger.crypto.signatures import BatchVerifier
-    from govledger.ledger import tx as txmod
     from govledger.ledger.chain import Candidate, Chain, PendingBlock
     from govledger.ledger.storage import Storage
+    from govledger.ledger.tx import Transaction
 
     try:
         storage = Storage(Path(chain_dir), sync=sync)
@@ -244,8 +246,9 @@ def _serve(inp: IO[bytes], out: IO[bytes], chain_dir: str, sync: bool) -> None:
                 return
             try:
                 if isinstance(message, Build):
-                    # admitted by the node's mempool: decoded strictly and signature-checked there
-                    candidates = [Candidate.of(raw, txmod.decode_tx(raw)) for raw in message.raws]
+                    # Admitted by the node's mempool: these exact bytes were decoded strictly, their
+                    # shape and signatures checked there; decoding them again here needs no re-check.
+                    candidates = [Candidate.of(raw, decode_trusted(raw, Transaction)) for raw in message.raws]
                     pending = chain.build_block(candidates, message.time_ms, message.proposer)
                     _send(out, Built(pending.header))
                 elif isinstance(message, Seal) and pending is not None:

@@ -176,13 +176,13 @@ def run_node(
     open_loop_rate: int = 0,
     precheck: bool = True,
     workload: Workload | None = None,
-    block_process: bool = False,
+    block_process: bool = True,
 ) -> NodeResult:
     """Closed loop (saturating) when `open_loop_rate` is 0, else that many tx/s on a fixed schedule.
 
     `workload` defaults to `AttestWorkload`; its set-up is committed before the clock starts.
-    `block_process`: blocks built in a child process (`node start`'s default); CPU per transaction
-    then counts both processes.
+    `block_process`: blocks built in a child process, as `node start` runs a solo node (False: on the
+    node's own block thread); CPU per transaction counts both processes.
     """
     validator = SigningKey.generate()
     load = workload or AttestWorkload()
