@@ -7,8 +7,12 @@ transaction. BFT ordering (the consensus issue) replaces `_produce` with the Ten
 everything else.
 
 Threads: the API's event loop calls `submit` (admission is thread-safe and spends most of its time in
-signature checks, which release the GIL); one block thread builds, executes and commits. Listeners are
-called on the block thread after each commit and must not block.
+signature checks, which release the GIL); one block thread cuts each block. With `block_process`
+(what `node start` runs for a solo node) the block thread hands the block to a child process
+(`node/block_process.py`), which executes and writes it while admission goes on under this
+process's GIL; this process then opens the store read-only. Otherwise the block thread builds,
+executes and commits it itself. Listeners are called on the block thread after each commit and must
+not block.
 """
 
 from __future__ import annotations
