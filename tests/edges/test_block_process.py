@@ -3,7 +3,8 @@
 - The same transactions, submitted and cut at the same block times, give byte-identical blocks,
   receipts and events whether the node builds blocks on its own thread or in the child process.
 - A child killed between blocks, or between building a block and sealing it, is replaced by the
-  next block; nothing half-written is left and `verify-chain` re-executes the whole chain.
+  next block; nothing half-written is left and `verify-chain` re-executes the whole chain. A block
+  the child wrote but never reported reaches the listeners with the next one.
 - A node process killed with SIGKILL takes its child with it, so the data directory's writer lock
   is free for the next start.
 """
@@ -120,9 +121,18 @@ def test_a_killed_block_process_is_replaced_and_nothing_is_half_written(devnet: 
         assert node.storage.height() == 2
         run_blocks(node, [records(devnet, [6, 7])])
         assert node.chain.height == 3 and node.stats["txs"] == 7
+        # written but never reported (as when the child dies between writing and answering): the
+        # next block reports it first, from storage, with its receipts and events
+        header = producer.build(records(devnet, [8]), T0 + 9000, node.key.public_key.key_id())
+        producer.seal(node._sign_commit(header))
+        seen = run_blocks(node, [records(devnet, [9])])
+        assert [b.header.height for b in seen] == [4, 5] and seen[0].header == header
+        assert [r.code for r in seen[0].receipts] == ["ok"]
+        assert [e.kind for e in seen[0].events] == ["recorded"]
+        assert node.stats["txs"] == 9
     finally:
         node.stop()
-    assert verify_chain(devnet.root).txs == 7
+    assert verify_chain(devnet.root).txs == 9
 
 
 def test_a_killed_node_takes_its_block_process_with_it(devnet: Devnet) -> None:

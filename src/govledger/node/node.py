@@ -83,6 +83,7 @@ class Node:
         self._last_block_at = time.monotonic()
         self._produce_lock = threading.Lock()
         self.stats = {"blocks": 0, "txs": 0, "failed_txs": 0}
+        self._reported_height = self.chain.height  # the last block listeners were told about
         vs = self.chain.validator_set(self.chain.height + 1)
         # A BFT node (node/bft.py) may be a full node, or a validator not in the current set.
         if require_validator and self.key.public_key.key_id() not in vs.by_id():
@@ -177,21 +178,21 @@ class Node:
             else:
                 header, receipts, events = self._produce_in_child(candidates, now_ms)
             self._last_block_at = time.monotonic()
-            done = CommittedBlock(
-                header=header,
-                receipts=receipts,
-                events=events,
-                produce_ms=(time.perf_counter() - started) * 1000,
-            )
-            self.stats["blocks"] += 1
-            self.stats["txs"] += len(receipts)
-            self.stats["failed_txs"] += sum(1 for r in receipts if r.code != "ok")
-        for listener in list(self._listeners):
-            try:
-                listener(done)
-            except Exception:  # a broken listener must not stop the chain
-                log.exception("commit listener failed")
-        return done
+            # A block process that died after writing a block but before answering left it unreported.
+            done = [self._stored_block(h) for h in range(self._reported_height + 1, header.height)]
+            done.append(CommittedBlock(header, receipts, events, (time.perf_counter() - started) * 1000))
+            self._reported_height = header.height
+            for block in done:
+                self.stats["blocks"] += 1
+                self.stats["txs"] += len(block.receipts)
+                self.stats["failed_txs"] += sum(1 for r in block.receipts if r.code != "ok")
+        for block in done:
+            for listener in list(self._listeners):
+                try:
+                    listener(block)
+                except Exception:  # a broken listener must not stop the chain
+                    log.exception("commit listener failed")
+        return done[-1]
 
     def _produce_in_child(
         self, candidates: Sequence[Candidate], now_ms: int
@@ -210,6 +211,12 @@ class Node:
             self.chain.follow_storage()
         receipts = sealed.receipts
         return header, receipts, [e for r in receipts for e in r.events] + sealed.end_block_events
+
+    def _stored_block(self, height: int) -> CommittedBlock:
+        block, receipts = self.storage.block(height), self.storage.receipts(height)
+        assert block is not None and receipts is not None, "the chain's tip is past a stored block"
+        events = [e for r in receipts for e in r.events] + self.storage.block_events(height)
+        return CommittedBlock(block.header, receipts, events, produce_ms=0.0)
 
     def _sign_commit(self, h: Header) -> Commit:
         block_hash = h.hash()
