@@ -11,7 +11,7 @@ from govledger.apps.vital.app import certificate_data
 from govledger.apps.vital.model import Amend, ById, Person, RegisterDivorce, VitalRecord, Void
 
 from ..privacy.harness import A, Ledger, kid, sha
-from .world import MARRY_SIGNERS, marriage, notified_and_registered
+from .world import MARRY_SIGNERS, death, marriage, notified_and_registered
 
 DOC = sha("adoption order")
 ORDER = sha("voiding order")
@@ -131,6 +131,27 @@ def test_voiding_a_marriage_frees_the_spouses(led: Ledger) -> None:
     led.ok("vital", "register_marriage", marriage(led, "M1", a, b), *MARRY_SIGNERS)
     led.ok("vital", "void", Void("M1", "bigamy", ORDER), A.registrar, A.court)
     led.ok("vital", "register_marriage", marriage(led, "M2", a, c), *MARRY_SIGNERS)
+
+
+def test_voiding_a_death_revives_the_marriage_unless_the_survivor_married_again(led: Ledger) -> None:
+    # The case the property test found: A and B marry, A's death is registered, B marries C, then
+    # A's death is voided. A is alive and still married to B: B would be married twice.
+    a, b, c = led.person("x"), led.person("x"), led.person("x")
+    led.ok("vital", "register_marriage", marriage(led, "M1", a, b), *MARRY_SIGNERS)
+    led.ok("vital", "register_death", death(led, a, "D1"), A.certifier, A.registrar)
+    led.ok("vital", "register_marriage", marriage(led, "M2", b, c), *MARRY_SIGNERS)
+    led.refused(
+        "vital", "void", Void("D1", "wrong person", ORDER), A.registrar, A.court, code="vital.void_conflict"
+    )
+    assert store.indexed(led.view("vital"), "death", a.pseudonym) == "D1"  # nothing changed
+    # Once B's later marriage is dissolved, the death can be voided, and A and B are married again.
+    led.ok("vital", "register_divorce", RegisterDivorce("V1", "M2", ORDER, led.time_ms), A.court)
+    led.ok("vital", "void", Void("D1", "wrong person", ORDER), A.registrar, A.court)
+    view = led.view("vital")
+    assert store.indexed(view, "married", a.pseudonym) == store.indexed(view, "married", b.pseudonym) == "M1"
+    led.refused(
+        "vital", "register_marriage", marriage(led, "M3", b, c), *MARRY_SIGNERS, code="vital.already_married"
+    )
 
 
 def test_certificate_data_shows_no_personal_data(led: Ledger) -> None:

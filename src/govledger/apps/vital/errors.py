@@ -37,6 +37,7 @@ CODES: dict[str, str] = {
     "vital.already_deceased": "a death is already registered for that person",
     "vital.deceased": "a party to the marriage is registered as deceased",
     "vital.already_married": "a spouse is in a marriage that is neither dissolved, void nor ended by death",
+    "vital.void_conflict": "voiding a death would revive a marriage whose survivor has married again",
     "vital.already_dissolved": "the marriage was already dissolved",
     "vital.subject_mismatch": "the record's people differ from those of the record it refers to",
     # records

@@ -29,8 +29,11 @@ from govledger.apps.vital.model import (
     AMENDED,
     AMENDMENT,
     CORRECTION,
+    DEATH,
+    DECEASED,
     DIVORCE,
     MAX_VERSIONS,
+    SPOUSE,
     VOID,
     VOIDING,
     Amend,
@@ -99,6 +102,28 @@ def _check_void(view: AppView, b: Void, ctx: TxContext) -> None:
         fail("vital.reason_required", "say why the record is void")
     rules.text(b.reason, "reason")
     rules.digest(b.order_sha256, "order_sha256")
+    for marriage, survivor in _widowed_by(view, cur):
+        current = store.indexed(view, "married", survivor)
+        if current is not None and current != marriage:
+            fail(
+                "vital.void_conflict",
+                f"the surviving spouse of marriage {marriage!r} married again ({current!r}) after this "
+                "death: void or dissolve that marriage first",
+            )
+
+
+def _widowed_by(view: AppView, rec: VitalRecord) -> list[tuple[str, bytes]]:
+    """(marriage, surviving spouse) for each marriage this death record ended; voiding it revives them."""
+    if rec.kind != DEATH:
+        return []
+    out: list[tuple[str, bytes]] = []
+    for p in rec.persons:
+        marriage = store.indexed(view, "married", p.pseudonym) if p.role == DECEASED else None
+        m = None if marriage is None else store.record(view, marriage)
+        if marriage is not None and m is not None:
+            others = [s.pseudonym for s in m.persons if s.role == SPOUSE and s.pseudonym != p.pseudonym]
+            out += [(marriage, other) for other in others]
+    return out
 
 
 def _apply_void(state: AppState, b: Void, ctx: TxContext) -> list[Event]:
@@ -108,6 +133,11 @@ def _apply_void(state: AppState, b: Void, ctx: TxContext) -> list[Event]:
         cur, ctx, kid, status=VOID, change=VOIDING, reason=b.reason, document_sha256=b.order_sha256
     )
     store.put_version(state, rec)
+    # A death registered in error never ended the marriage: a survivor who has not married since is
+    # its spouse again (the check refused the void if they have).
+    for marriage, survivor in _widowed_by(state, cur):
+        if store.indexed(state, "married", survivor) is None:
+            store.point_index(state, "married", survivor, marriage)
     store.unindex_persons(state, cur)
     return [event(NAME, "record_voided", b.record_id, version=rec.version, by=kid)]
 

@@ -132,7 +132,12 @@ def index_persons(state: AppState, rec: VitalRecord) -> None:
     index, role = INDEX_OF_KIND[rec.kind]
     for p in rec.persons:
         if p.role == role:
-            state.put(person_key(index, p.pseudonym), rec.record_id.encode())
+            point_index(state, index, p.pseudonym, rec.record_id)
+
+
+def point_index(state: AppState, index: str, pseudonym: bytes, record_id: str) -> None:
+    """Point one person's `index` entry at `record_id`."""
+    state.put(person_key(index, pseudonym), record_id.encode())
 
 
 def unindex_persons(state: AppState, rec: VitalRecord) -> None:
