@@ -175,3 +175,11 @@ def test_a_block_process_that_cannot_open_the_chain_is_a_clear_error(tmp_path: P
     with pytest.raises(GovledgerError) as failed:
         make_node(devnet, block_process=True)
     assert failed.value.code.startswith(("node.", "storage.", "chain."))
+
+
+def test_a_node_that_fails_to_start_stops_its_block_process(devnet: Devnet) -> None:
+    outsider = Devnet(root=devnet.root, chain_id=devnet.chain_id, keys={"validator": devnet.keys["clerk-1"]})
+    with pytest.raises(GovledgerError) as failed:
+        make_node(outsider, block_process=True)
+    assert failed.value.code == "node.not_validator"
+    Storage(devnet.root / "chain").close()  # the child that held the writer lock is gone

@@ -71,6 +71,21 @@ class Node:
         chain_dir = config.data_dir / "chain"
         # The child takes the data directory's writer lock; this process then reads the same LMDB.
         self._producer = BlockProcess(chain_dir, sync=config.sync) if config.block_process else None
+        try:
+            self._open(chain_dir, require_validator)
+        except BaseException:
+            # A failed start frees what it took: the store, and the block process with its writer lock.
+            if hasattr(self, "verifier"):
+                self.verifier.close()
+            if hasattr(self, "storage"):
+                self.storage.close()
+            if self._producer is not None:
+                self._producer.stop()
+            raise
+
+    def _open(self, chain_dir: Path, require_validator: bool) -> None:
+        """Everything of `__init__` after the block process: the store, chain, mempool and checks."""
+        config = self.config
         self.storage = Storage(chain_dir, sync=config.sync, readonly=self._producer is not None)
         self.verifier = BatchVerifier(threads=config.verify_threads)
         self.chain = Chain(self.storage, registry.apps(), registry.authority(), self.verifier)
