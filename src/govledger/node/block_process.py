@@ -113,6 +113,7 @@ class BlockProcess:
 
     def start(self) -> None:
         """Start the child and wait until it holds the writer lock and has read the tip."""
+        self.stop()  # a child that died unnoticed: reap it and close its pipes before the next
         # A fresh interpreter, not multiprocessing: nothing of the node's state (threads, the key,
         # the __main__ module) is copied or re-imported into it.
         self._process = subprocess.Popen(
